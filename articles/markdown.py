@@ -1,0 +1,205 @@
+"""Markdown to sanitized HTML, and the preview cut. Pure functions: text in, text out.
+
+An article is rendered twice on save: the whole body, and the preview (the part before the cut)
+rendered from its own Markdown. The preview HTML is built only from text before the cut, so the
+paid part cannot reach it through a renderer quirk.
+"""
+
+import html
+import math
+import re
+from dataclasses import dataclass
+
+import markdown
+import nh3
+from markdown.extensions.toc import slugify_unicode
+
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "details", "div", "dl", "dt", "em",
+    "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd",
+    "li", "mark", "ol", "p", "pre", "s", "small", "span", "strong", "sub", "summary", "sup",
+    "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul",
+}
+ALLOWED_ATTRIBUTES = {
+    "*": {"id", "title"},
+    "a": {"href"},
+    "img": {"src", "alt", "width", "height", "loading"},
+    "ol": {"start"},
+    "td": {"align", "colspan", "rowspan"},
+    "th": {"align", "colspan", "rowspan"},
+    "abbr": {"title"},
+}
+ALLOWED_CLASSES = {
+    "div": {
+        "admonition", "note", "tip", "warning", "example", "summary", "exercise",
+        "media-placeholder", "media-video", "media-figure", "media-image", "footnote",
+    },
+    "p": {"admonition-title"},
+    "pre": {"code"},
+    "code": {"language-text", "language-python", "language-bash", "language-json"},
+    "sup": {"footnote-ref"},
+    "a": {"footnote-ref", "footnote-backref"},
+    "ol": {"steps"},
+}
+ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
+MARKDOWN_EXTENSIONS = ["extra", "admonition", "sane_lists", "toc"]
+MARKDOWN_EXTENSION_CONFIGS = {
+    # Prefixed heading ids cannot clobber ids the page itself uses.
+    "toc": {"slugify": lambda value, separator: "h-" + slugify_unicode(value, separator)},
+}
+
+# Python-Markdown recurses once per nesting level of quotes and lists; deeper input is flattened
+# first so that hostile text ("> " * 5000) renders in bounded time and stack.
+MAX_NESTING = 12
+NESTED_QUOTE_RE = re.compile(r"^((?:[ \t]*>){%d})(?:[ \t]*>)+" % MAX_NESTING, re.MULTILINE)
+MAX_BRACKET_RUN = 64
+BRACKET_RUN_RE = re.compile(r"[\[\]()!<>]{%d,}" % (MAX_BRACKET_RUN + 1))
+NESTED_LIST_RE = re.compile(r"^([ \t]*(?:(?:[-*+]|\d{1,9}[.)])[ \t]+){%d})(?:(?:[-*+]|\d{1,9}[.)])[ \t]+)+" % MAX_NESTING, re.MULTILINE)
+
+# An explicit cut an editor places on a line of its own: <!-- more --> or <!-- paywall -->.
+CUT_MARKER_RE = re.compile(r"^[ \t]*<!--\s*(?:more|paywall)\s*-->[ \t]*$", re.IGNORECASE | re.MULTILINE)
+FENCE_RE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})")
+
+# The automatic cut: roughly the first screen on a phone, and never most of the article.
+PREVIEW_TARGET_CHARS = 280
+PREVIEW_MAX_SHARE = 0.4
+
+SENTENCE_END_RE = re.compile(r"(?<=[。！？!?；;])|(?<=\.\s)")
+TAG_RE = re.compile(r"<[^>]+>")
+SPACE_RE = re.compile(r"\s+")
+CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+LATIN_WORD_RE = re.compile(r"[A-Za-z0-9]+(?:['’-][A-Za-z0-9]+)*")
+
+
+def render_markdown(text: str) -> str:
+    """Markdown source to sanitized HTML safe to insert into a page."""
+    text = BRACKET_RUN_RE.sub(lambda match: match.group(0)[:MAX_BRACKET_RUN], text)
+    text = NESTED_QUOTE_RE.sub(lambda match: match.group(1), text)
+    text = NESTED_LIST_RE.sub(lambda match: match.group(1), text)
+    try:
+        raw_html = markdown.markdown(
+            text,
+            extensions=MARKDOWN_EXTENSIONS,
+            extension_configs=MARKDOWN_EXTENSION_CONFIGS,
+            output_format="html",
+        )
+    except RecursionError:
+        # Nesting the guards above did not foresee: keep every word, as plain paragraphs.
+        raw_html = "".join(f"<p>{html.escape(block)}</p>" for block in split_blocks(text))
+    return sanitize_html(raw_html)
+
+
+def sanitize_html(raw_html: str) -> str:
+    return nh3.clean(
+        raw_html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        allowed_classes=ALLOWED_CLASSES,
+        url_schemes=ALLOWED_URL_SCHEMES,
+        link_rel="noopener noreferrer nofollow",
+        strip_comments=True,
+    )
+
+
+def html_to_text(fragment: str) -> str:
+    """Visible text of an HTML fragment, whitespace folded."""
+    return SPACE_RE.sub(" ", html.unescape(TAG_RE.sub(" ", fragment))).strip()
+
+
+def count_words(text: str) -> int:
+    """Reading length: each CJK character counts as a word, as do runs of Latin letters and digits."""
+    return len(CJK_RE.findall(text)) + len(LATIN_WORD_RE.findall(text))
+
+
+def reading_minutes(word_count: int) -> int:
+    # About 400 Chinese characters a minute for attentive reading.
+    return max(1, math.ceil(word_count / 400))
+
+
+def excerpt(text: str, limit: int = 120) -> str:
+    text = SPACE_RE.sub(" ", text).strip()
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+@dataclass(frozen=True)
+class PreviewCut:
+    preview_markdown: str
+    has_more: bool
+    explicit: bool
+
+
+def split_blocks(text: str) -> list[str]:
+    """Top-level Markdown blocks separated by blank lines; a fenced code block stays whole."""
+    blocks: list[str] = []
+    current: list[str] = []
+    fence: str | None = None
+    for line in text.split("\n"):
+        fence_match = FENCE_RE.match(line)
+        if fence is None and fence_match:
+            fence = fence_match.group(1)[0] * 3
+        elif fence is not None and fence_match and fence_match.group(1).startswith(fence):
+            fence = None
+        if fence is None and not line.strip():
+            if current:
+                blocks.append("\n".join(current))
+                current = []
+            continue
+        current.append(line)
+    if current:
+        blocks.append("\n".join(current))
+    return blocks
+
+
+def block_text_length(block: str) -> int:
+    return len(SPACE_RE.sub("", block))
+
+
+def cut_preview(body: str) -> PreviewCut:
+    """Where the free preview of an article ends.
+
+    An explicit marker wins. Otherwise blocks are taken until about a screen of text, at a
+    paragraph boundary, and never more than PREVIEW_MAX_SHARE of the article; a body of one
+    long paragraph is cut at a sentence end instead.
+    """
+    body = body.replace("\r\n", "\n").replace("\r", "\n")
+    marker = CUT_MARKER_RE.search(body)
+    if marker:
+        before, after = body[: marker.start()], body[marker.end():]
+        return PreviewCut(before.rstrip(), has_more=bool(after.strip()), explicit=True)
+
+    blocks = split_blocks(body)
+    total = sum(block_text_length(block) for block in blocks)
+    budget = min(PREVIEW_TARGET_CHARS, int(total * PREVIEW_MAX_SHARE))
+    taken: list[str] = []
+    used = 0
+    for block in blocks:
+        length = block_text_length(block)
+        if used + length > budget and taken:
+            break
+        if used + length > budget:
+            partial = first_sentences(block, budget)
+            if partial:
+                taken.append(partial)
+            break
+        taken.append(block)
+        used += length
+    has_more = len(taken) < len(blocks) or (bool(taken) and taken[-1] != blocks[len(taken) - 1])
+    return PreviewCut("\n\n".join(taken), has_more=has_more, explicit=False)
+
+
+def first_sentences(block: str, budget: int) -> str:
+    """The longest run of whole sentences of one block within budget characters, if any."""
+    pieces = [piece for piece in SENTENCE_END_RE.split(block) if piece]
+    kept: list[str] = []
+    used = 0
+    for piece in pieces[:-1]:
+        length = block_text_length(piece)
+        if used + length > budget:
+            break
+        kept.append(piece)
+        used += length
+    return "".join(kept).rstrip()
+
+
+def strip_cut_marker(body: str) -> str:
+    return CUT_MARKER_RE.sub("", body)

@@ -1,0 +1,107 @@
+"""Reads for the reader-facing pages. Each selector owns its joins so that page query counts stay
+constant however many columns or articles there are."""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
+from taggit.models import Tag
+
+from articles.models import Article, Author, Category, Column, Section
+from members.models import Plan
+from members.selectors import active_reader_counts, plans_by_column
+
+
+def published_columns(*, category: Category | None = None, author: Author | None = None):
+    columns = Column.objects.published().select_related("category").prefetch_related("authors")
+    if category is not None:
+        columns = columns.filter(category=category)
+    if author is not None:
+        columns = columns.filter(authors=author)
+    return columns
+
+
+def categories_in_use():
+    return Category.objects.filter(columns__status=Column.Status.PUBLISHED).distinct()
+
+
+@dataclass
+class ColumnFigures:
+    """What a column card or header shows besides the column's own fields."""
+
+    readers: int
+    plans: list[Plan]
+
+    @property
+    def lowest_price(self) -> Plan | None:
+        return min(self.plans, key=lambda plan: plan.price_fen, default=None)
+
+
+def attach_figures(columns) -> list[Column]:
+    """Set `column.figures` on each column: reader counts and plans, two queries for the whole page."""
+    columns = list(columns)
+    ids = [column.pk for column in columns]
+    readers = active_reader_counts(ids)
+    plans = plans_by_column(ids)
+    for column in columns:
+        column.figures = ColumnFigures(
+            readers=column.stated_reader_count + readers.get(column.pk, 0), plans=plans.get(column.pk, [])
+        )
+    return columns
+
+
+def column_for_reader(slug: str, *, include_drafts: bool) -> Column:
+    columns = Column.objects.select_related("category").prefetch_related("authors")
+    if not include_drafts:
+        columns = columns.published()
+    return attach_figures([get_object_or_404(columns, slug=slug)])[0]
+
+
+@dataclass
+class TocSection:
+    section: Section | None
+    articles: list[Article] = field(default_factory=list)
+
+
+def column_table_of_contents(column: Column) -> tuple[list[Article], list[TocSection]]:
+    """Pinned articles, then every published article grouped by section in the sections' order."""
+    articles = list(column.articles.published().for_listing().order_by("number"))
+    sections = list(column.sections.all())
+    groups = {section.pk: TocSection(section) for section in sections}
+    unsectioned = TocSection(None)
+    for article in articles:
+        groups.get(article.section_id, unsectioned).articles.append(article)
+    toc = [group for group in groups.values() if group.articles]
+    if unsectioned.articles:
+        toc.append(unsectioned)
+    pinned = [article for article in articles if article.pinned]
+    return pinned, toc
+
+
+def article_for_reader(pk: int) -> Article:
+    """The article without its full text: `body_html` is loaded only when a page asks for it,
+    which only happens for readers allowed to see it."""
+    return get_object_or_404(
+        Article.objects.select_related("column", "section")
+        .prefetch_related("tags", Prefetch("column__authors", queryset=Author.objects.all()))
+        .defer("body", "body_html"),
+        pk=pk,
+    )
+
+
+def neighbours(article: Article) -> tuple[Article | None, Article | None]:
+    """The published articles just before and after this one in its column."""
+    siblings = Article.objects.published().filter(column_id=article.column_id).only("pk", "title", "number")
+    previous = siblings.filter(number__lt=article.number).order_by("-number").first()
+    following = siblings.filter(number__gt=article.number).order_by("number").first()
+    return previous, following
+
+
+def articles_tagged(tag_slug: str):
+    tag = get_object_or_404(Tag, slug=tag_slug)
+    articles = Article.objects.published().for_listing().filter(tags__slug=tag_slug).order_by("-published_at")
+    return tag, articles
+
+
+def author_by_slug(slug: str) -> Author:
+    return get_object_or_404(Author, slug=slug)

@@ -1,0 +1,83 @@
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+
+from articles.access import can_read_column, can_read_in_full, can_see, is_editor
+from articles.models import Category
+from articles.selectors import (
+    article_for_reader,
+    articles_tagged,
+    attach_figures,
+    author_by_slug,
+    categories_in_use,
+    column_for_reader,
+    column_table_of_contents,
+    neighbours,
+    published_columns,
+)
+from members.selectors import membership_of
+
+
+def paginate(request, queryset):
+    return Paginator(queryset, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def column_list_page(request, *, category: Category | None = None):
+    page = paginate(request, published_columns(category=category))
+    page.object_list = attach_figures(page.object_list)
+    context = {"page": page, "categories": categories_in_use(), "current_category": category}
+    return render(request, "articles/home.html", context)
+
+
+def home(request):
+    return column_list_page(request)
+
+
+def category_detail(request, slug):
+    return column_list_page(request, category=get_object_or_404(Category, slug=slug))
+
+
+def column_detail(request, slug):
+    column = column_for_reader(slug, include_drafts=is_editor(request.user))
+    pinned, toc = column_table_of_contents(column)
+    context = {
+        "column": column,
+        "pinned": pinned,
+        "toc": toc,
+        "membership": membership_of(request.user, column),
+        "reads_everything": can_read_column(request.user, column),
+    }
+    return render(request, "articles/column_detail.html", context)
+
+
+def article_detail(request, pk):
+    article = article_for_reader(pk)
+    if not can_see(request.user, article):
+        raise Http404
+    reads_in_full = can_read_in_full(request.user, article)
+    previous, following = neighbours(article)
+    context = {
+        "article": article,
+        "column": article.column,
+        # The only article text the template receives: the paid part is not even in the context otherwise.
+        "content_html": article.body_html if reads_in_full else article.preview_html,
+        "reads_in_full": reads_in_full,
+        "previous": previous,
+        "following": following,
+        "membership": None if reads_in_full else membership_of(request.user, article.column),
+        "figures": None if reads_in_full else attach_figures([article.column])[0].figures,
+    }
+    return render(request, "articles/article_detail.html", context)
+
+
+def tag_detail(request, slug):
+    tag, articles = articles_tagged(slug)
+    return render(request, "articles/tag_detail.html", {"tag": tag, "page": paginate(request, articles)})
+
+
+def author_detail(request, slug):
+    author = author_by_slug(slug)
+    page = paginate(request, published_columns(author=author))
+    page.object_list = attach_figures(page.object_list)
+    return render(request, "articles/author_detail.html", {"author": author, "page": page})
