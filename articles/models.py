@@ -99,6 +99,8 @@ class Column(models.Model):
     )
     stated_article_count = models.PositiveIntegerField(_("stated article count"), null=True, blank=True)
     source_url = models.URLField(_("source"), max_length=500, blank=True)
+    source_updated_on = models.DateField(_("source last updated"), null=True, blank=True)
+    import_ref = models.CharField(_("import reference"), max_length=300, blank=True, editable=False)
     article_count = models.PositiveIntegerField(_("published articles"), default=0, editable=False)
     last_published_at = models.DateTimeField(_("last update"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -110,6 +112,9 @@ class Column(models.Model):
         ordering = [models.F("last_published_at").desc(nulls_last=True), "-created_at"]
         verbose_name = _("column")
         verbose_name_plural = _("columns")
+        constraints = [
+            models.UniqueConstraint(fields=["import_ref"], condition=~Q(import_ref=""), name="unique_column_import_ref"),
+        ]
         indexes = [
             models.Index(fields=["status", "-last_published_at"], name="column_listing_idx"),
             models.Index(fields=["category", "status", "-last_published_at"], name="column_category_idx"),
@@ -183,7 +188,7 @@ class Article(models.Model):
     body = models.TextField(
         _("body (Markdown)"),
         blank=True,
-        help_text=_("Put <!-- more --> on a line of its own to end the free preview there; otherwise it ends after the first few paragraphs."),
+        help_text=_("Put &lt;!-- more --&gt; on a line of its own to end the free preview there; otherwise it ends after the first few paragraphs."),
     )
     body_html = models.TextField(_("body (HTML)"), blank=True, editable=False)
     preview_html = models.TextField(_("preview (HTML)"), blank=True, editable=False)
@@ -192,7 +197,7 @@ class Article(models.Model):
     word_count = models.PositiveIntegerField(_("words"), default=0, editable=False)
     access = models.CharField(_("access"), max_length=10, choices=Access.choices, default=Access.MEMBERS)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PUBLISHED)
-    published_at = models.DateTimeField(_("published"), default=timezone.now)
+    published_at = models.DateTimeField(_("publication date"), default=timezone.now)
     pinned = models.BooleanField(_("pinned"), default=False)
     tags = TaggableManager(verbose_name=_("tags"), blank=True)
     source_url = models.URLField(_("source"), max_length=500, blank=True)

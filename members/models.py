@@ -1,16 +1,18 @@
 from django.conf import settings
+from django.contrib import admin
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Plan(models.Model):
     """A price at which a reader can join a column. Money is whole fen."""
 
     class Kind(models.TextChoices):
-        LIFETIME = "lifetime", _("lifetime")
-        ANNUAL = "annual", _("annual")
+        LIFETIME = "lifetime", pgettext_lazy("plan kind", "lifetime")
+        ANNUAL = "annual", pgettext_lazy("plan kind", "annual")
 
     column = models.ForeignKey("articles.Column", verbose_name=_("column"), on_delete=models.CASCADE, related_name="plans")
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
@@ -30,6 +32,7 @@ class Plan(models.Model):
         return f"{self.column} · {self.get_kind_display()} · ¥{self.price_yuan}"
 
     @property
+    @admin.display(description=_("price (yuan)"), ordering="price_fen")
     def price_yuan(self) -> str:
         yuan, fen = divmod(self.price_fen, 100)
         return f"{yuan}" if fen == 0 else f"{yuan}.{fen:02d}"

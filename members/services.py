@@ -5,7 +5,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from members.models import Membership
+from members.models import Membership, Plan
 from members.selectors import forget_member_columns
 
 
@@ -40,3 +40,11 @@ def membership_grant(*, user, column, source: str, days: int | None = None, life
         membership.save()
     forget_member_columns(user)
     return membership
+
+
+def plan_set_price(*, column, kind: str, price_fen: int) -> Plan:
+    """Put a plan on sale at this price, creating it if the column has none of this kind."""
+    if price_fen <= 0:
+        raise ValueError("A price is a positive number of fen; a free column has no plans.")
+    plan, _ = Plan.objects.update_or_create(column=column, kind=kind, defaults={"price_fen": price_fen, "is_active": True})
+    return plan

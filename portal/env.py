@@ -6,15 +6,22 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from django.core.exceptions import ImproperlyConfigured
 
 TRUE_WORDS = {"1", "true", "yes", "on"}
-FALSE_WORDS = {"0", "false", "no", "off", ""}
+FALSE_WORDS = {"0", "false", "no", "off"}
+
+
+def env_raw(name: str) -> str | None:
+    """The variable's value, or None when it is unset or blank: `NAME=` in an env file means the default."""
+    value = os.environ.get(name)
+    return None if value is None or not value.strip() else value
 
 
 def env_str(name: str, default: str = "") -> str:
-    return os.environ.get(name, default)
+    value = env_raw(name)
+    return default if value is None else value
 
 
 def env_bool(name: str, default: bool) -> bool:
-    raw = os.environ.get(name)
+    raw = env_raw(name)
     if raw is None:
         return default
     word = raw.strip().lower()
@@ -26,8 +33,8 @@ def env_bool(name: str, default: bool) -> bool:
 
 
 def env_int(name: str, default: int) -> int:
-    raw = os.environ.get(name)
-    if raw is None or raw.strip() == "":
+    raw = env_raw(name)
+    if raw is None:
         return default
     try:
         return int(raw)
@@ -36,7 +43,7 @@ def env_int(name: str, default: int) -> int:
 
 
 def env_list(name: str, default: list[str]) -> list[str]:
-    raw = os.environ.get(name)
+    raw = env_raw(name)
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]

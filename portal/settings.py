@@ -24,7 +24,6 @@ if not DEBUG and SECRET_KEY == DEVELOPMENT_SECRET_KEY:
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
-SITE_ID = 1
 SITE_NAME = env_str("DJANGO_SITE_NAME", "专栏")
 
 INSTALLED_APPS = [
@@ -35,7 +34,6 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
-    "django.contrib.sites",
     "django.contrib.humanize",
     "allauth",
     "allauth.account",
