@@ -11,7 +11,7 @@ from django.db import transaction
 
 from articles.importers.report import format_report
 from articles.importers.service import ImportOptions, Upload, import_uploads
-from articles.models import Category, Column
+from articles.models import Author, Category, Column
 from members.models import Membership, Plan
 from members.services import membership_grant, plan_set_price
 
@@ -19,6 +19,7 @@ SEEDS = Path(settings.BASE_DIR) / "fixtures" / "seeds"
 XIAOBOT_PAGE = "000_e8d6d63f2d1343cd.txt"
 LIBRARY = {
     "title": "Sora 学习资料库",
+    "author": "Sora 学习小组",
     "tagline": "飞书文档、学习清单与整本书稿，一站读完 Sora。",
     "intro": "把散落在飞书、学习清单和书稿里的 Sora 资料整理成一个专栏：\n\n"
     "- 深度解析与资讯合集\n- 学习资料汇总（免费）\n- 《Sora 从入门到精通》书稿，按章阅读\n\n"
@@ -55,6 +56,7 @@ class Command(BaseCommand):
         library = Column.objects.create(
             title=LIBRARY["title"], tagline=LIBRARY["tagline"], intro=LIBRARY["intro"], status=Column.Status.PUBLISHED, category=category
         )
+        library.authors.add(Author.objects.create(display_name=LIBRARY["author"]))
         for name, free_first in LIBRARY["documents"].items():
             report = import_uploads(
                 uploads=[Upload(name, (SEEDS / name).read_bytes())],
@@ -75,7 +77,7 @@ class Command(BaseCommand):
     def create_accounts(self):
         editor = self.account(*DEMO_EDITOR, is_staff=True, is_superuser=True)
         reader = self.account(*DEMO_READER)
-        joined = Column.objects.filter(import_ref__startswith="https://xiaobot.net").first() or Column.objects.first()
+        joined = Column.objects.filter(title=LIBRARY["title"]).first() or Column.objects.first()
         if joined and not Membership.objects.filter(user=reader, column=joined).exists():
             membership_grant(user=reader, column=joined, source=Membership.Source.COMPLIMENTARY, days=365, note="demo reader")
         self.stdout.write(self.style.SUCCESS("\nDemo accounts (for trying the site; change or delete them anywhere real):"))
