@@ -1,9 +1,15 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from articles.models import Article, Author, Category, Column, Section
+from articles.forms import ImportDocumentsForm
+from articles.importers.batches import BatchAlreadyImported, import_batch_confirm, import_batch_stage
+from articles.models import Article, Author, Category, Column, ImportBatch, Section
 
 
 @admin.register(Category)
@@ -74,3 +80,62 @@ class ArticleAdmin(admin.ModelAdmin):
         if db_field.name == "section":
             kwargs["queryset"] = Section.objects.select_related("column")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(ImportBatch)
+class ImportBatchAdmin(admin.ModelAdmin):
+    """Import documents: the add page uploads and shows a dry run, the change page confirms it."""
+
+    list_display = ["__str__", "created_by", "column", "status", "imported_at"]
+    list_filter = ["status"]
+    list_select_related = ["created_by", "column"]
+    search_fields = ["files__name", "column__title"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("files")
+
+    def add_view(self, request, form_url="", extra_context=None):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = ImportDocumentsForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            batch = import_batch_stage(
+                user=request.user,
+                files=data["files"],
+                column=data["column"],
+                format=data["format"],
+                split=data["split"],
+                free_first=data["free_first"],
+                publish=data["publish"],
+            )
+            return redirect(batch.get_absolute_url())
+        context = {**self.admin_site.each_context(request), "title": _("Import documents"), "form": form, "opts": self.opts}
+        return TemplateResponse(request, "admin/articles/importbatch/upload.html", context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        batch = get_object_or_404(ImportBatch.objects.select_related("column", "created_by").prefetch_related("files"), pk=object_id)
+        if not self.has_view_or_change_permission(request, batch):
+            raise PermissionDenied
+        if request.method == "POST":
+            if not self.has_change_permission(request, batch):
+                raise PermissionDenied
+            try:
+                batch = import_batch_confirm(batch_id=batch.pk)
+            except BatchAlreadyImported:
+                messages.warning(request, _("This upload was already imported; nothing was done again."))
+            else:
+                level = messages.SUCCESS if batch.status == ImportBatch.Status.IMPORTED else messages.WARNING
+                messages.add_message(request, level, _("Import finished: %(status)s.") % {"status": batch.get_status_display()})
+            return redirect(batch.get_absolute_url())
+        report = batch.result_report if batch.status != ImportBatch.Status.PREVIEWED else batch.dry_run_report
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Import documents") if batch.status == ImportBatch.Status.PREVIEWED else str(batch),
+            "batch": batch,
+            "report": report,
+            "can_confirm": batch.status == ImportBatch.Status.PREVIEWED and self.has_change_permission(request, batch),
+            "opts": self.opts,
+            "upload_url": reverse("admin:articles_importbatch_add"),
+        }
+        return TemplateResponse(request, "admin/articles/importbatch/review.html", context)

@@ -263,3 +263,56 @@ class Article(models.Model):
             and self.published_at <= timezone.now()
             and self.column.status == Column.Status.PUBLISHED
         )
+
+
+class ImportBatch(models.Model):
+    """Documents an editor uploaded in admin: the dry run they were shown, then what the import did."""
+
+    class Status(models.TextChoices):
+        PREVIEWED = "previewed", _("dry run shown")
+        IMPORTED = "imported", _("imported")
+        PARTLY_IMPORTED = "partly", _("partly imported")
+        FAILED = "failed", _("failed")
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    column = models.ForeignKey(
+        Column, verbose_name=_("target column"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    format = models.CharField(_("format"), max_length=20, blank=True, help_text=_("Empty: detected per file."))
+    split = models.CharField(_("split"), max_length=20, default="auto")
+    free_first = models.PositiveSmallIntegerField(_("free articles per document"), null=True, blank=True)
+    publish = models.BooleanField(_("publish"), default=True)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PREVIEWED)
+    dry_run_report = models.JSONField(_("dry run"), default=dict, blank=True)
+    result_report = models.JSONField(_("result"), default=dict, blank=True)
+    imported_at = models.DateTimeField(_("imported"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("document import")
+        verbose_name_plural = _("document imports")
+
+    def __str__(self):
+        names = ", ".join(file.name for file in self.files.all()[:3])
+        return f"{self.created_at:%Y-%m-%d %H:%M} · {names}"
+
+    def get_absolute_url(self):
+        return reverse("admin:articles_importbatch_change", args=[self.pk])
+
+
+class ImportBatchFile(models.Model):
+    batch = models.ForeignKey(ImportBatch, verbose_name=_("import"), on_delete=models.CASCADE, related_name="files")
+    name = models.CharField(_("file name"), max_length=255)
+    file = models.FileField(_("file"), upload_to="import-batches/%Y/%m/")
+    size = models.PositiveIntegerField(_("size (bytes)"))
+
+    class Meta:
+        ordering = ["batch", "pk"]
+        verbose_name = _("uploaded file")
+        verbose_name_plural = _("uploaded files")
+
+    def __str__(self):
+        return self.name
