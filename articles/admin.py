@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.db import models
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -32,8 +33,13 @@ class SectionInline(admin.TabularInline):
     fields = ["title", "position"]
 
 
+# Source links typed without a scheme are https ones (Django 6's default, chosen now).
+URL_FIELDS_ASSUME_HTTPS = {models.URLField: {"assume_scheme": "https"}}
+
+
 @admin.register(Column)
 class ColumnAdmin(admin.ModelAdmin):
+    formfield_overrides = URL_FIELDS_ASSUME_HTTPS
     list_display = ["title", "status", "category", "article_count", "stated_reader_count", "last_published_at"]
     list_filter = ["status", "category"]
     search_fields = ["title", "slug", "authors__display_name"]
@@ -54,9 +60,10 @@ class ColumnAdmin(admin.ModelAdmin):
 
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
+    formfield_overrides = URL_FIELDS_ASSUME_HTTPS
     list_display = ["title", "column", "number", "section", "access", "status", "pinned", "published_at", "full_text_missing"]
     list_filter = ["status", "access", "pinned", "full_text_missing", "column"]
-    list_select_related = ["column", "section"]
+    list_select_related = ["column", "section__column"]
     search_fields = ["title", "body", "column__title"]
     date_hierarchy = "published_at"
     autocomplete_fields = ["column"]

@@ -1,0 +1,58 @@
+"""Admin lists and forms load, search, and keep a constant number of queries as data grows."""
+
+import pytest
+from django.urls import reverse
+
+from tests.articles_tests.test_pages import assert_constant_queries, grow
+from tests.factories import make_column, make_editor, make_membership, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def editor_client(client):
+    client.force_login(make_editor())
+    return client
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["articles_column_changelist", "articles_article_changelist", "members_membership_changelist", "members_plan_changelist", "auth_user_changelist", "articles_importbatch_changelist"],
+)
+def test_admin_lists_do_not_grow_in_queries(editor_client, name):
+    column = make_column()
+    grow(column, 2)
+    make_membership(make_user(), column)
+
+    def more():
+        for _ in range(5):
+            other = make_column()
+            grow(other, 3)
+            make_membership(make_user(), other)
+
+    assert_constant_queries(editor_client, reverse(f"admin:{name}"), more)
+
+
+def test_article_admin_shows_the_rendered_preview_and_full_text(editor_client):
+    column = make_column()
+    grow(column, 1)
+    article = column.articles.get()
+    html = editor_client.get(reverse("admin:articles_article_change", args=[article.pk])).content.decode()
+    assert "免费段落" in html and "付费段落三" in html
+    assert 'class="rendered-preview"' in html
+
+
+def test_admin_search_and_filters(editor_client):
+    make_column(title="能被搜到的专栏")
+    make_column(title="另一个")
+    html = editor_client.get(reverse("admin:articles_column_changelist") + "?q=搜到").content.decode()
+    assert "能被搜到的专栏" in html and "另一个" not in html
+    assert editor_client.get(reverse("admin:members_membership_changelist") + "?state=active").status_code == 200
+    assert editor_client.get(reverse("admin:articles_article_changelist") + "?full_text_missing__exact=1").status_code == 200
+
+
+def test_user_admin_shows_memberships_inline(editor_client):
+    reader = make_user()
+    make_membership(reader, make_column(title="读者的专栏"))
+    html = editor_client.get(reverse("admin:auth_user_change", args=[reader.pk])).content.decode()
+    assert "读者的专栏" in html
