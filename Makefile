@@ -36,5 +36,5 @@ test: install-test
 
 # Regenerate the translation catalogues after changing user-facing strings (needs GNU gettext).
 messages: install
-	$(BIN)/python manage.py makemessages --locale zh_Hans --locale en --ignore ".venv/*" --ignore "tests/*" --no-obsolete
+	$(BIN)/python manage.py makemessages --locale zh_Hans --locale en --ignore ".venv/*" --ignore "tests/*" --ignore "bench/*" --no-obsolete
 	$(BIN)/python manage.py compilemessages --ignore ".venv/*"
