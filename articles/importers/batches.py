@@ -68,7 +68,7 @@ def import_batch_stage(*, user, files, column: Column | None, format: str, split
 def import_batch_confirm(*, batch_id: int) -> ImportBatch:
     """Run the import the editor reviewed. A batch imports once; a second confirmation is refused."""
     with transaction.atomic():
-        batch = ImportBatch.objects.select_for_update().select_related("column").get(pk=batch_id)
+        batch = ImportBatch.objects.select_for_update(of=("self",)).select_related("column").get(pk=batch_id)
         if batch.status != ImportBatch.Status.PREVIEWED:
             raise BatchAlreadyImported(batch.pk)
         # Claim the batch before the import so a double click cannot run it twice.
