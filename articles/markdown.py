@@ -3,16 +3,26 @@
 An article is rendered twice on save: the whole body, and the preview (the part before the cut)
 rendered from its own Markdown. The preview HTML is built only from text before the cut, so the
 paid part cannot reach it through a renderer quirk.
+
+A large import can have render_markdown run ahead in worker processes (RenderAhead); the answers
+are still render_markdown's own, for the very same text.
 """
 
 import html
+import logging
 import math
 import re
+import threading
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Executor
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import markdown
 import nh3
 from markdown.extensions.toc import slugify_unicode
+
+logger = logging.getLogger(__name__)
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "details", "div", "dl", "dt", "em",
@@ -71,22 +81,72 @@ CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 LATIN_WORD_RE = re.compile(r"[A-Za-z0-9]+(?:['’-][A-Za-z0-9]+)*")
 
 
+# Building a Markdown instance (loading its extensions) costs a third as much as converting a
+# typical article, so each thread keeps one and resets it between documents, as Python-Markdown
+# intends. `ahead` holds the results of the RenderAhead in use, if any.
+renderers = threading.local()
+
+
 def render_markdown(text: str) -> str:
     """Markdown source to sanitized HTML safe to insert into a page."""
+    rendered = getattr(renderers, "ahead", {}).get(text)
+    if rendered is not None:
+        return rendered
     text = BRACKET_RUN_RE.sub(lambda match: match.group(0)[:MAX_BRACKET_RUN], text)
     text = NESTED_QUOTE_RE.sub(lambda match: match.group(1), text)
     text = NESTED_LIST_RE.sub(lambda match: match.group(1), text)
     try:
-        raw_html = markdown.markdown(
-            text,
-            extensions=MARKDOWN_EXTENSIONS,
-            extension_configs=MARKDOWN_EXTENSION_CONFIGS,
-            output_format="html",
-        )
+        raw_html = markdown_to_html(text)
     except RecursionError:
         # Nesting the guards above did not foresee: keep every word, as plain paragraphs.
         raw_html = "".join(f"<p>{html.escape(block)}</p>" for block in split_blocks(text))
     return sanitize_html(raw_html)
+
+
+def markdown_to_html(text: str) -> str:
+    """Unsanitized HTML from Python-Markdown; only render_markdown should call this."""
+    renderer = getattr(renderers, "markdown", None)
+    if renderer is None:
+        renderer = renderers.markdown = markdown.Markdown(
+            extensions=MARKDOWN_EXTENSIONS,
+            extension_configs=MARKDOWN_EXTENSION_CONFIGS,
+            output_format="html",
+        )
+    try:
+        return renderer.reset().convert(text)
+    except BaseException:
+        # A conversion that fails halfway may leave parser state behind: start the next one afresh.
+        renderers.markdown = None
+        raise
+
+
+class RenderAhead:
+    """Texts being rendered by render_markdown in an executor's worker processes.
+
+    Inside `in_use()`, render_markdown answers those texts with the workers' results; any other
+    text it renders as usual. So a caller that knows what it will render soon can have it
+    rendered on other cores meanwhile, without changing what anything renders.
+    """
+
+    def __init__(self, executor: Executor, texts: Iterable[str]):
+        self.texts = list(dict.fromkeys(texts))
+        self.results = executor.map(render_markdown, self.texts, chunksize=max(len(self.texts), 1))
+
+    @contextmanager
+    def in_use(self) -> Iterator[None]:
+        renderers.ahead = self.collected()
+        try:
+            yield
+        finally:
+            del renderers.ahead
+
+    def collected(self) -> dict[str, str]:
+        try:
+            return dict(zip(self.texts, self.results, strict=True))
+        except Exception:
+            # A worker failed or died: render here instead, which raises again if a text is the cause.
+            logger.warning("Rendering ahead failed; rendering in this process instead", exc_info=True)
+            return {}
 
 
 def sanitize_html(raw_html: str) -> str:

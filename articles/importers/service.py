@@ -5,13 +5,24 @@ A dry run is the real import inside a transaction that is rolled back, so what t
 is exactly what confirming will do. Each file is its own transaction: a failed file writes
 nothing and the other files of the batch still import. Image files reach storage only when the
 transaction commits.
+
+Rendering Markdown is most of an import's work, and SQLite takes one writer at a time, so a large
+batch has the Markdown of its new columns rendered in worker processes a few documents ahead of
+the one being written (see `prepared`).
 """
 
 import hashlib
 import io
 import logging
+import multiprocessing
+import os
 import posixpath
 import re
+import sys
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
@@ -24,7 +35,8 @@ from PIL import Image, UnidentifiedImageError
 
 from articles.importers import decode_document, parse_document, read_archive
 from articles.importers.base import DocumentError, ParsedArticle, ParsedDocument
-from articles.markdown import html_to_text
+from articles.importers.images import MARKDOWN_IMAGE_RE
+from articles.markdown import RenderAhead, cut_preview, html_to_text, strip_cut_marker
 from articles.models import Article, Author, Column, Section
 from articles.services import column_refresh_stats
 
@@ -33,14 +45,18 @@ logger = logging.getLogger(__name__)
 IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".gif", ".webp"}
 IMAGE_FORMATS = {"PNG", "JPEG", "GIF", "WEBP"}
 MAX_IMAGE_PIXELS = 40_000_000
-IMAGE_MARKDOWN_RE = re.compile(r"!\[([^\]\n]*)\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+# Smaller batches finish before a worker process would have started; more than a few workers
+# would only wait for the one process that writes.
+RENDER_AHEAD_MIN_DOCUMENTS = 20
+RENDER_AHEAD_MAX_WORKERS = 4
+RENDER_AHEAD_DOCUMENTS = 8  # how far ahead of the document being written; bounds the memory held
 
 
 class Action:
     CREATE = "create"
     UPDATE = "update"
     UNCHANGED = "unchanged"
-    KEPT_EDITED = "kept-edited"
+    KEPT_EDITED = "kept_edited"
 
 
 @dataclass(frozen=True)
@@ -122,8 +138,9 @@ def import_uploads(*, uploads: list[Upload], options: ImportOptions, dry_run: bo
     """Import every document among the uploads; images among them are matched to the documents."""
     report = ImportReport(dry_run=dry_run)
     documents, images = unpack(uploads, report)
-    for document in documents:
-        report.files.append(import_document(document=document, images=images, options=options, dry_run=dry_run))
+    for document, parsed, ahead in prepared(documents, options):
+        with ahead.in_use() if ahead else nullcontext():
+            report.files.append(import_document(document=document, parsed=parsed, images=images, options=options, dry_run=dry_run))
     if not documents and not report.files:
         report.files.append(FileReport(filename="", error="没有找到可导入的文档（支持 .md、.markdown、.txt 或包含它们的 .zip）。"))
     return report
@@ -155,10 +172,75 @@ def decoded(filename: str, data: bytes, *, folder: str) -> Document:
     return Document(filename=filename, text=decode_document(data, filename), folder=folder)
 
 
-def import_document(*, document: Document, images: dict[str, bytes], options: ImportOptions, dry_run: bool) -> FileReport:
+def prepared(documents: list[Document], options: ImportOptions) -> Iterator[tuple[Document, ParsedDocument | None, RenderAhead | None]]:
+    """Each document, with its parse (None: import_document parses it, and reports what fails) and,
+    in a large batch, its Markdown being rendered ahead in worker processes."""
+    executor = render_ahead_executor(len(documents))
+    if executor is None:
+        for document in documents:
+            yield document, None, None
+        return
+    with executor:
+        window: deque[tuple[Document, ParsedDocument | None, RenderAhead | None]] = deque()
+        rendering_ahead = True
+        for document in documents:
+            try:
+                parsed = parse_document(document.text, filename=document.filename, format=options.format, split=options.split)
+            except Exception:
+                parsed = None  # import_document parses it again and reports the error for this file alone
+            ahead = None
+            if rendering_ahead:
+                try:
+                    ahead = RenderAhead(executor, markdown_to_render_ahead(parsed, options))
+                except Exception:
+                    logger.warning("Rendering ahead stopped; the rest of the batch renders in this process", exc_info=True)
+                    rendering_ahead = False
+            window.append((document, parsed, ahead))
+            if len(window) > RENDER_AHEAD_DOCUMENTS:
+                yield window.popleft()
+        yield from window
+
+
+def render_ahead_executor(document_count: int) -> ProcessPoolExecutor | None:
+    workers = min((os.cpu_count() or 1) - 1, RENDER_AHEAD_MAX_WORKERS)  # one core stays with the writer
+    if document_count < RENDER_AHEAD_MIN_DOCUMENTS or workers < 1:
+        return None
+    # A forked worker only ever calls render_markdown, so the database connection it inherits stays
+    # untouched; spawning would re-run an unguarded __main__ script in the worker. macOS cannot
+    # fork safely, so it spawns.
+    start_method = "fork" if sys.platform == "linux" else "spawn"
+    try:
+        return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(start_method))
+    except (OSError, NotImplementedError, ImportError):
+        logger.warning("No worker processes here; the import renders in this process", exc_info=True)
+        return None
+
+
+def markdown_to_render_ahead(parsed: ParsedDocument | None, options: ImportOptions) -> list[str]:
+    """What writing the document renders if its column is new, so that every article is: the
+    column's intro, and each article's body and preview as Article.render() renders them. For an
+    existing column most articles are usually unchanged, and the few that are not render inline."""
+    if parsed is None or options.column_slug:
+        return []
+    try:
+        if Column.objects.filter(import_ref=column_import_ref(parsed)).exists():
+            return []
+    except DatabaseError:
+        return []  # import_document meets the same trouble and reports it for this file
+    texts = [parsed.column.intro_markdown] if parsed.column else []
+    for article in parsed.articles:
+        texts.append(strip_cut_marker(article.body_markdown))
+        texts.append(cut_preview(article.body_markdown).preview_markdown)
+    return [text for text in texts if text]
+
+
+def import_document(
+    *, document: Document, images: dict[str, bytes], options: ImportOptions, dry_run: bool, parsed: ParsedDocument | None = None
+) -> FileReport:
     report = FileReport(filename=document.filename)
     try:
-        parsed = parse_document(document.text, filename=document.filename, format=options.format, split=options.split)
+        if parsed is None:
+            parsed = parse_document(document.text, filename=document.filename, format=options.format, split=options.split)
         report.format = parsed.format
         report.warnings.extend(parsed.warnings)
         with transaction.atomic():
@@ -180,6 +262,12 @@ def content_digest(title: str, body: str) -> str:
     return hashlib.sha256(f"{title}\n{body}".encode()).hexdigest()
 
 
+def column_import_ref(parsed: ParsedDocument) -> str:
+    if parsed.column is not None and parsed.column.source_url:
+        return parsed.column.source_url[:300]
+    return (parsed.source_url or f"document:{parsed.title}")[:300]
+
+
 class DocumentWriter:
     """Writes one parsed document inside the caller's transaction."""
 
@@ -191,15 +279,25 @@ class DocumentWriter:
         self.report = report
         self.stored_images: dict[str, str] = {}  # path in the document → storage name
         self.image_payloads: dict[str, bytes] = {}  # storage name → bytes to write on commit
+        self.column_created = False  # by this transaction, so it has no sections or articles to look up yet
 
     def write(self) -> None:
         column = self.target_column()
         sections = self.sections_for(column)
-        existing = {article.import_ref: article for article in Article.objects.filter(column=column).exclude(import_ref="")}
-        taken_numbers = set(Article.objects.filter(column=column).values_list("number", flat=True))
+        if self.column_created:
+            existing, taken_numbers = {}, set()
+        else:
+            # No ordering: the default one joins and sorts by column, and these are only looked up.
+            # The stored HTML is replaced by render() whenever it is written, so it need not be read.
+            existing = {
+                article.import_ref: article
+                for article in Article.objects.filter(column=column).exclude(import_ref="").defer("body_html", "preview_html").order_by()
+            }
+            taken_numbers = set(Article.objects.filter(column=column).order_by().values_list("number", flat=True))
         next_number = max(taken_numbers, default=0) + 1
         published_at = self.default_published_at()
         new_articles: list[Article] = []
+        located: list[tuple[ArticleOutcome, Article]] = []
         changed: list[Article] = []
         free_first = self.free_first_count()
 
@@ -244,24 +342,27 @@ class DocumentWriter:
                 article.full_text_missing = parsed_article.full_text_missing
                 article.source_url = parsed_article.source_url or self.parsed.source_url
                 article.import_digest = digest
+                article.updated_at = timezone.now()  # bulk_update does not run auto_now
                 article.render()
                 changed.append(article)
                 action = Action.UPDATE
-            self.report.articles.append(
-                ArticleOutcome(
-                    title=parsed_article.title,
-                    action=action,
-                    section=parsed_article.section,
-                    access=article.access,
-                    characters=len(html_to_text(article.body_html)) if action in (Action.CREATE, Action.UPDATE) else len(body),
-                    full_text_missing=parsed_article.full_text_missing,
-                    images_found=found,
-                    images_missing=missing,
-                    url=article.get_absolute_url() if article.pk else "",
-                )
+            outcome = ArticleOutcome(
+                title=parsed_article.title,
+                action=action,
+                section=parsed_article.section,
+                access=article.access,
+                characters=len(html_to_text(article.body_html)) if action in (Action.CREATE, Action.UPDATE) else len(body),
+                full_text_missing=parsed_article.full_text_missing,
+                images_found=found,
+                images_missing=missing,
             )
+            self.report.articles.append(outcome)
+            located.append((outcome, article))
 
         Article.objects.bulk_create(new_articles, batch_size=500)
+        for outcome, article in located:
+            # New articles have their primary keys only now, after bulk_create.
+            outcome.url = article.get_absolute_url()
         if changed:
             Article.objects.bulk_update(
                 changed,
@@ -282,14 +383,15 @@ class DocumentWriter:
             if self.parsed.column is not None:
                 self.update_column_figures(column)
             return column
-        ref = self.column_import_ref()
-        column = Column.objects.filter(import_ref=ref).first()
+        ref = column_import_ref(self.parsed)
+        column = Column.objects.filter(import_ref=ref).order_by("pk").first()  # import_ref is unique
         if column is not None:
             self.note_column(column, "existing")
             if self.parsed.column is not None:
                 self.update_column_figures(column)
             return column
         column = self.create_column(ref)
+        self.column_created = True
         self.note_column(column, "create")
         return column
 
@@ -297,11 +399,6 @@ class DocumentWriter:
         self.report.column_title = column.title
         self.report.column_action = action
         self.report.column_url = column.get_absolute_url()
-
-    def column_import_ref(self) -> str:
-        if self.parsed.column is not None and self.parsed.column.source_url:
-            return self.parsed.column.source_url[:300]
-        return (self.parsed.source_url or f"document:{self.parsed.title}")[:300]
 
     def create_column(self, ref: str) -> Column:
         described = self.parsed.column
@@ -352,13 +449,19 @@ class DocumentWriter:
                 if article.section == name
             ),
         )
-        sections = {section.title: section for section in Section.objects.filter(column=column, title__in=names)}
-        position = max(Section.objects.filter(column=column).values_list("position", flat=True), default=0)
+        if self.column_created:
+            sections, position = {}, 0
+        else:
+            sections = {section.title: section for section in Section.objects.filter(column=column, title__in=names).order_by()}
+            position = max(Section.objects.filter(column=column).order_by().values_list("position", flat=True), default=0)
+        new_sections = []
         for name in names:
             if name not in sections:
                 position += 1
-                sections[name] = Section.objects.create(column=column, title=name[:120], position=position)
+                sections[name] = Section(column=column, title=name[:120], position=position)
+                new_sections.append(sections[name])
                 self.report.sections_created.append(name)
+        Section.objects.bulk_create(new_sections)  # SQLite and PostgreSQL set the new primary keys
         return sections
 
     def keeps_numbers(self) -> bool:
@@ -412,7 +515,8 @@ class DocumentWriter:
 
         def replace(match: re.Match) -> str:
             nonlocal found
-            alt, path = match.group(1), match.group(2)
+            alt = match.group(1)[2:].split("](", 1)[0]
+            path = match.group(2).strip("<>")
             if path.startswith(("http://", "https://")):
                 return match.group(0)
             url = self.stored_url(path)
@@ -423,7 +527,7 @@ class DocumentWriter:
             found += 1
             return f"![{alt}]({url})"
 
-        body = IMAGE_MARKDOWN_RE.sub(replace, article.body_markdown)
+        body = MARKDOWN_IMAGE_RE.sub(replace, article.body_markdown)
         return body, found, tuple(dict.fromkeys(missing))
 
     def stored_url(self, path: str) -> str | None:

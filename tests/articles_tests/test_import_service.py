@@ -91,9 +91,11 @@ def test_an_older_version_does_not_lower_the_figures():
 
 def test_a_changed_source_updates_an_unedited_article():
     run(Upload("page.txt", xiaobot_page(100, [(1, "第一篇", "旧的正文")])))
+    before = Article.objects.get().updated_at
     report = run(Upload("page.txt", xiaobot_page(100, [(1, "第一篇", "新的正文")])))
     assert report.files[0].summary[Action.UPDATE] == 1
     assert "新的正文" in Article.objects.get().body_html
+    assert Article.objects.get().updated_at > before
 
 
 def test_an_article_edited_since_import_is_not_overwritten_and_the_report_says_so():

@@ -1,0 +1,1 @@
+"""Benchmarks run by hand or through `make bench-*`; importable so tests can reuse their generators."""
