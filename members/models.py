@@ -83,3 +83,101 @@ class Membership(models.Model):
     def is_active(self, at=None) -> bool:
         at = at or timezone.now()
         return self.revoked_at is None and self.starts_at <= at and (self.expires_at is None or self.expires_at > at)
+
+
+class Order(models.Model):
+    """A reader's purchase of a plan. Paid exactly once; only a paid order grants anything."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("awaiting payment")
+        PAID = "paid", _("paid")
+        FAILED = "failed", _("payment failed")
+        CANCELLED = "cancelled", _("cancelled")
+        REFUNDED = "refunded", _("refunded")
+
+    number = models.CharField(_("order number"), max_length=32, unique=True, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("reader"), on_delete=models.PROTECT, related_name="orders")
+    column = models.ForeignKey("articles.Column", verbose_name=_("column"), on_delete=models.PROTECT, related_name="orders")
+    plan = models.ForeignKey(Plan, verbose_name=_("plan"), on_delete=models.PROTECT, related_name="orders")
+    plan_kind = models.CharField(_("plan kind"), max_length=10, choices=Plan.Kind.choices)
+    amount_fen = models.PositiveIntegerField(_("amount (fen)"))
+    provider = models.CharField(_("payment method"), max_length=20)
+    provider_reference = models.CharField(_("payment reference"), max_length=200, blank=True, db_index=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    checkout_token = models.UUIDField(_("checkout token"), editable=False)
+    return_url = models.CharField(_("return to"), max_length=500, blank=True)
+    failure_reason = models.CharField(_("failure reason"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modified"), auto_now=True)
+    paid_at = models.DateTimeField(_("paid"), null=True, blank=True)
+    refunded_at = models.DateTimeField(_("refunded"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        constraints = [
+            # The same checkout form submitted twice (double click, back and resubmit) is one order.
+            models.UniqueConstraint(fields=["user", "checkout_token"], name="one_order_per_checkout_form"),
+            models.CheckConstraint(condition=Q(amount_fen__gt=0), name="order_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(status="paid", paid_at__isnull=False) | ~Q(status="paid"), name="paid_order_has_paid_at"
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "-created_at"], name="order_user_idx")]
+
+    def __str__(self):
+        return self.number
+
+    @property
+    @admin.display(description=_("amount (yuan)"), ordering="amount_fen")
+    def amount_yuan(self) -> str:
+        yuan, fen = divmod(self.amount_fen, 100)
+        return f"{yuan}" if fen == 0 else f"{yuan}.{fen:02d}"
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("members:order", kwargs={"number": self.number})
+
+
+class MembershipGrant(models.Model):
+    """One entry per time a membership was opened or extended, and why. An order or a code can
+    appear here once at most: the database itself refuses a second activation."""
+
+    membership = models.ForeignKey(Membership, verbose_name=_("membership"), on_delete=models.CASCADE, related_name="grants")
+    source = models.CharField(_("source"), max_length=20, choices=Membership.Source.choices)
+    order = models.OneToOneField(Order, verbose_name=_("order"), on_delete=models.PROTECT, null=True, blank=True, related_name="grant")
+    days = models.PositiveIntegerField(_("days"), null=True, blank=True)
+    lifetime = models.BooleanField(_("lifetime"), default=False)
+    expires_after = models.DateTimeField(_("expires after this grant"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("membership grant")
+        verbose_name_plural = _("membership grants")
+
+    def __str__(self):
+        return f"{self.membership} · {self.get_source_display()}"
+
+
+class PaymentEvent(models.Model):
+    """A notification from a payment provider, kept once per provider and event id."""
+
+    provider = models.CharField(_("provider"), max_length=20)
+    event_id = models.CharField(_("event id"), max_length=200)
+    event_type = models.CharField(_("event type"), max_length=100)
+    order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.SET_NULL, null=True, blank=True, related_name="events")
+    payload = models.JSONField(_("payload"), default=dict)
+    outcome = models.CharField(_("outcome"), max_length=200, blank=True)
+    received_at = models.DateTimeField(_("received"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        verbose_name = _("payment event")
+        verbose_name_plural = _("payment events")
+        constraints = [models.UniqueConstraint(fields=["provider", "event_id"], name="one_payment_event_per_id")]
+
+    def __str__(self):
+        return f"{self.provider} {self.event_type} {self.event_id}"

@@ -3,8 +3,9 @@
 from collections import defaultdict
 
 from django.db.models import Count
+from django.shortcuts import get_object_or_404
 
-from members.models import Membership, Plan
+from members.models import Membership, Order, Plan
 
 READABLE_CACHE_ATTR = "_member_column_ids"
 
@@ -58,3 +59,18 @@ def bookshelf(user):
         .prefetch_related("column__authors")
         .order_by("revoked_at", "-starts_at")
     )
+
+
+def plan_for_sale(plan_id: int) -> Plan:
+    return get_object_or_404(
+        Plan.objects.select_related("column"), pk=plan_id, is_active=True, column__status="published"
+    )
+
+
+def orders_of(user):
+    return Order.objects.filter(user=user).select_related("column").order_by("-created_at")
+
+
+def order_for_reader(user, number: str) -> Order:
+    """A reader's own order; anyone else's is a 404, never a hint that it exists."""
+    return get_object_or_404(Order.objects.select_related("column", "plan"), user=user, number=number)

@@ -1,17 +1,29 @@
-"""Writes to memberships. Each is one transaction."""
+"""Writes to memberships, plans and orders. Each is one transaction."""
 
+import logging
+import secrets
 from datetime import timedelta
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from members.models import Membership, Plan
+from members.models import Membership, MembershipGrant, Order, Plan
 from members.selectors import forget_member_columns
+
+logger = logging.getLogger(__name__)
+
+ANNUAL_DAYS = 365
+
+
+class PaymentMismatch(Exception):
+    """A provider confirmed a payment that does not match the order; nothing is granted."""
 
 
 @transaction.atomic
-def membership_grant(*, user, column, source: str, days: int | None = None, lifetime: bool = False, note: str = "") -> Membership:
-    """Give a reader access to a column, for life or for `days` more days.
+def membership_grant(
+    *, user, column, source: str, days: int | None = None, lifetime: bool = False, note: str = "", order: Order | None = None
+) -> Membership:
+    """Give a reader access to a column, for life or for `days` more days, and record why.
 
     An existing membership is extended from the later of now and its current end, so renewing
     early loses nothing; a lifetime membership stays lifetime. A revoked one starts afresh.
@@ -38,6 +50,9 @@ def membership_grant(*, user, column, source: str, days: int | None = None, life
         membership.source = source
         membership.note = note or membership.note
         membership.save()
+    MembershipGrant.objects.create(
+        membership=membership, source=source, order=order, days=days, lifetime=lifetime, expires_after=membership.expires_at
+    )
     forget_member_columns(user)
     return membership
 
@@ -48,3 +63,98 @@ def plan_set_price(*, column, kind: str, price_fen: int) -> Plan:
         raise ValueError("A price is a positive number of fen; a free column has no plans.")
     plan, _ = Plan.objects.update_or_create(column=column, kind=kind, defaults={"price_fen": price_fen, "is_active": True})
     return plan
+
+
+def new_order_number() -> str:
+    return timezone.localtime().strftime("%Y%m%d") + secrets.token_hex(5).upper()
+
+
+def order_create(*, user, plan: Plan, provider: str, checkout_token, return_url: str = "") -> Order:
+    """The order of one checkout form: submitting the same form again returns the same order."""
+    existing = Order.objects.filter(user=user, checkout_token=checkout_token).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            return Order.objects.create(
+                number=new_order_number(),
+                user=user,
+                column_id=plan.column_id,
+                plan=plan,
+                plan_kind=plan.kind,
+                amount_fen=plan.price_fen,
+                provider=provider,
+                checkout_token=checkout_token,
+                return_url=return_url,
+            )
+    except IntegrityError:
+        # Two submissions of the same form raced; the other one created it.
+        return Order.objects.get(user=user, checkout_token=checkout_token)
+
+
+def order_mark_paid(*, order_id: int, amount_fen: int, reference: str = "") -> tuple[Order, bool]:
+    """Record a confirmed payment and activate the membership, once.
+
+    Returns (order, activated_now). A second confirmation of a paid order changes nothing. The
+    order row is locked for the transaction, and MembershipGrant.order is unique, so even two
+    confirmations that race cannot both grant.
+    """
+    with transaction.atomic():
+        order = Order.objects.select_for_update().select_related("plan", "column", "user").get(pk=order_id)
+        if order.status == Order.Status.PAID:
+            return order, False
+        if order.status not in (Order.Status.PENDING, Order.Status.FAILED, Order.Status.CANCELLED):
+            raise PaymentMismatch(f"Order {order.number} is {order.status}; a payment for it is not applied.")
+        if amount_fen != order.amount_fen:
+            raise PaymentMismatch(f"Order {order.number} costs {order.amount_fen} fen but {amount_fen} were paid.")
+        order.status = Order.Status.PAID
+        order.paid_at = timezone.now()
+        order.failure_reason = ""
+        if reference:
+            order.provider_reference = reference
+        order.save()
+        lifetime = order.plan_kind == Plan.Kind.LIFETIME
+        membership_grant(
+            user=order.user,
+            column=order.column,
+            source=Membership.Source.PURCHASE,
+            days=None if lifetime else ANNUAL_DAYS,
+            lifetime=lifetime,
+            order=order,
+        )
+        transaction.on_commit(lambda: send_receipt(order_id=order.pk))
+    return order, True
+
+
+def order_mark_failed(*, order_id: int, reason: str) -> Order:
+    """A payment attempt failed: nothing is granted, and the reader may try again."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order_id)
+        if order.status == Order.Status.PENDING:
+            order.status = Order.Status.FAILED
+            order.failure_reason = reason[:300]
+            order.save(update_fields=["status", "failure_reason", "updated_at"])
+    return order
+
+
+def order_refund(*, order_id: int) -> Order:
+    """A refunded purchase ends the access it bought at once."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order_id)
+        if order.status != Order.Status.PAID:
+            return order
+        order.status = Order.Status.REFUNDED
+        order.refunded_at = timezone.now()
+        order.save(update_fields=["status", "refunded_at", "updated_at"])
+        Membership.objects.filter(grants__order=order, revoked_at__isnull=True).update(revoked_at=order.refunded_at)
+    return order
+
+
+def send_receipt(*, order_id: int) -> None:
+    from members.emails import send_order_receipt
+
+    try:
+        send_order_receipt(Order.objects.select_related("user", "column").get(pk=order_id))
+    except Exception:
+        # The payment is recorded and the membership active; a lost receipt must not undo that.
+        logger.exception("Could not send the receipt for order %s", order_id)

@@ -1,10 +1,27 @@
+import uuid
+
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 
 from articles.access import can_read_column
 from articles.selectors import column_for_reader
-from members.selectors import bookshelf, membership_of
+from members.forms import CheckoutForm
+from members.models import Order
+from members.payments import enabled_provider, enabled_providers
+from members.selectors import bookshelf, membership_of, order_for_reader, orders_of, plan_for_sale
+from members.services import PaymentMismatch, order_create, order_mark_failed, order_mark_paid
+
+
+def safe_next(request, fallback: str) -> str:
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return candidate
+    return fallback
 
 
 @login_required
@@ -15,14 +32,76 @@ def my_columns(request):
 
 def join_column(request, slug):
     column = column_for_reader(slug, include_drafts=False)
-    next_url = request.GET.get("next", "")
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        next_url = column.get_absolute_url()
     context = {
         "column": column,
         "plans": column.figures.plans,
         "membership": membership_of(request.user, column),
         "reads_everything": can_read_column(request.user, column),
-        "next": next_url,
+        "next": safe_next(request, column.get_absolute_url()),
     }
     return render(request, "members/join.html", context)
+
+
+@login_required
+def checkout(request, plan_id):
+    plan = plan_for_sale(plan_id)
+    membership = membership_of(request.user, plan.column)
+    if membership and membership.is_active() and membership.is_lifetime:
+        messages.info(request, _("You already have lifetime access to this column."))
+        return redirect(plan.column.get_absolute_url())
+    providers = enabled_providers()
+    next_url = safe_next(request, plan.column.get_absolute_url())
+    form = CheckoutForm(
+        request.POST or None, providers=providers, initial={"checkout_token": uuid.uuid4(), "next": next_url}
+    )
+    if request.method == "POST" and form.is_valid():
+        provider = enabled_provider(form.cleaned_data["provider"])
+        order = order_create(
+            user=request.user,
+            plan=plan,
+            provider=provider.name,
+            checkout_token=form.cleaned_data["checkout_token"],
+            return_url=next_url,
+        )
+        if order.status != Order.Status.PENDING:
+            return redirect(order.get_absolute_url())
+        return redirect(provider.start(order, request).redirect_url)
+    context = {"plan": plan, "column": plan.column, "form": form, "membership": membership}
+    return render(request, "members/checkout.html", context)
+
+
+@login_required
+def order_list(request):
+    return render(request, "members/order_list.html", {"orders": orders_of(request.user)})
+
+
+@login_required
+def order_detail(request, number):
+    order = order_for_reader(request.user, number)
+    return render(request, "members/order_detail.html", {"order": order, "manual_instructions": settings.MANUAL_PAYMENT_INSTRUCTIONS})
+
+
+@login_required
+def sandbox_pay(request, number):
+    if enabled_provider("sandbox") is None:
+        raise Http404
+    order = order_for_reader(request.user, number)
+    if request.method == "POST":
+        return sandbox_outcome(request, order)
+    return render(request, "members/sandbox_pay.html", {"order": order})
+
+
+def sandbox_outcome(request, order):
+    if order.status != Order.Status.PENDING:
+        return redirect(order.get_absolute_url())
+    if request.POST.get("outcome") == "succeed":
+        try:
+            order_mark_paid(order_id=order.pk, amount_fen=order.amount_fen, reference=f"sandbox-{order.number}")
+        except PaymentMismatch:
+            messages.error(request, _("The payment could not be applied to this order."))
+            return redirect(order.get_absolute_url())
+        messages.success(request, _("Payment received. Welcome, you can read everything now."))
+        return redirect(order.return_url or order.column.get_absolute_url())
+    order_mark_failed(order_id=order.pk, reason="sandbox: declined on request")
+    messages.error(request, _("The payment failed. Nothing was charged; you can try again."))
+    return redirect(order.get_absolute_url())

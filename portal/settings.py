@@ -25,6 +25,8 @@ if not DEBUG and SECRET_KEY == DEVELOPMENT_SECRET_KEY:
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 SITE_NAME = env_str("DJANGO_SITE_NAME", "专栏")
+# The public address, for links in emails and payment providers' return URLs.
+SITE_URL = env_str("DJANGO_SITE_URL", "http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -171,6 +173,14 @@ TAGGIT_CASE_INSENSITIVE = True
 
 # Portal behaviour.
 PAGE_SIZE = env_int("DJANGO_PAGE_SIZE", 12)
+
+# Payments. Manual transfer is always offered; the sandbox (a fake checkout that succeeds or fails
+# on demand) only with DEBUG on or when explicitly enabled.
+PAYMENTS_SANDBOX = env_bool("DJANGO_PAYMENTS_SANDBOX", DEBUG)
+MANUAL_PAYMENT_INSTRUCTIONS = env_str(
+    "DJANGO_MANUAL_PAYMENT_INSTRUCTIONS",
+    "请通过银行转账或微信/支付宝向编辑部付款，并在备注中写上订单号。编辑确认收款后会为你开通，通常在一个工作日内。",
+)
 
 LOGGING = {
     "version": 1,

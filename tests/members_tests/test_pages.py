@@ -51,4 +51,5 @@ def test_join_page_ignores_an_offsite_next(client):
     column = make_column()
     html = client.get(reverse("members:join", args=[column.slug]) + "?next=https://evil.example/").content.decode()
     assert 'href="https://evil.example' not in html
-    assert f'signup/?next={column.get_absolute_url()}"' in html
+    plan = column.plans.get()
+    assert f'{reverse("members:checkout", args=[plan.pk])}?next={column.get_absolute_url()}"' in html
