@@ -224,3 +224,23 @@ def test_setup_demo_imports_the_seeds_once_and_prints_logins(capsys):
     call_command("setup_demo")
     assert (Column.objects.count(), Article.objects.count()) == counts
     assert "already" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("member", ["../evil.md", "/etc/evil.md", "C:/evil.md"])
+def test_a_zip_with_an_escaping_path_is_refused_whole_and_writes_nothing(member):
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("good.md", "# 好文档\n\n正文。\n")
+        zipped.writestr(member, "# 坏文档\n\n正文。\n")
+    report = run(Upload("upload.zip", archive.getvalue()), seed(XIAOBOT))
+    failed, imported = report.files
+    assert not failed.ok and "upload.zip" in failed.error
+    assert imported.ok
+    assert set(Column.objects.values_list("title", flat=True)) == {"Sora，从入门到精通"}
+
+
+def test_gb18030_text_imports_and_undecodable_text_is_named():
+    report = run(Upload("gbk.md", "# 中文标题\n\n这是 GBK 编码的正文内容，编辑常常从旧系统导出这样的文件。\n".encode("gb18030")), Upload("latin.txt", bytes(range(0x80, 0x100)) * 8))
+    files = {file.filename: file for file in report.files}
+    assert files["gbk.md"].ok and Article.objects.get().title == "中文标题"
+    assert not files["latin.txt"].ok and "latin.txt" in files["latin.txt"].error
