@@ -40,7 +40,7 @@ URL_FIELDS_ASSUME_HTTPS = {models.URLField: {"assume_scheme": "https"}}
 @admin.register(Column)
 class ColumnAdmin(admin.ModelAdmin):
     formfield_overrides = URL_FIELDS_ASSUME_HTTPS
-    list_display = ["title", "status", "category", "article_count", "stated_reader_count", "last_published_at"]
+    list_display = ["title", "status", "category", "article_count", "stated_reader_count", "last_published_at", "dashboard"]
     list_filter = ["status", "category"]
     search_fields = ["title", "slug", "authors__display_name"]
     autocomplete_fields = ["authors"]
@@ -52,6 +52,10 @@ class ColumnAdmin(admin.ModelAdmin):
         (_("Figures"), {"fields": ["stated_reader_count", "stated_article_count", "article_count", "last_published_at", "source_url"]}),
         (_("History"), {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
     ]
+
+    @admin.display(description=_("dashboard"))
+    def dashboard(self, column):
+        return format_html('<a href="{}">{}</a>', reverse("column-dashboard", args=[column.slug]), _("members and revenue"))
 
     @admin.display(description=_("rendered introduction"))
     def rendered_intro(self, column):

@@ -1,11 +1,15 @@
 """Reads about memberships and plans. Other apps ask these, never the tables."""
 
 from collections import defaultdict
+from dataclasses import dataclass
+from datetime import timedelta
 
-from django.db.models import Count
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import TruncMonth
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
-from members.models import Membership, Order, Plan
+from members.models import Membership, MembershipGrant, Order, Plan
 
 READABLE_CACHE_ATTR = "_member_column_ids"
 
@@ -74,3 +78,65 @@ def orders_of(user):
 def order_for_reader(user, number: str) -> Order:
     """A reader's own order; anyone else's is a 404, never a hint that it exists."""
     return get_object_or_404(Order.objects.select_related("column", "plan"), user=user, number=number)
+
+
+@dataclass(frozen=True)
+class ColumnDashboard:
+    months: list[str]  # "2026-11"
+    members_at_month_end: list[int]
+    revenue_fen_by_month: list[int]
+    new_grants_by_month: list[int]
+    active_lifetime: int
+    active_annual: int
+    paid_orders: int
+    refunded_orders: int
+
+
+def month_starts(months: int, now) -> list:
+    """The first instant of each of the last `months` months, oldest first, in the current time zone."""
+    current = timezone.localtime(now).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    starts = [current]
+    for _ in range(months - 1):
+        previous = starts[-1] - timedelta(days=1)
+        starts.append(previous.replace(day=1))
+    return list(reversed(starts))
+
+
+def column_dashboard(column, *, months: int = 12) -> ColumnDashboard:
+    """An editor's view of one column: a fixed handful of queries however long its history."""
+    now = timezone.now()
+    starts = month_starts(months, now)
+    ends = [*starts[1:], now]
+
+    def active_at(moment):
+        return Q(starts_at__lte=moment) & (Q(expires_at__isnull=True) | Q(expires_at__gt=moment)) & (
+            Q(revoked_at__isnull=True) | Q(revoked_at__gt=moment)
+        )
+
+    memberships = Membership.objects.filter(column=column)
+    at_ends = memberships.aggregate(**{f"m{index}": Count("pk", filter=active_at(end)) for index, end in enumerate(ends)})
+    active_now = memberships.active(now)
+    mix = active_now.aggregate(lifetime=Count("pk", filter=Q(expires_at__isnull=True)), annual=Count("pk", filter=Q(expires_at__isnull=False)))
+
+    paid = Order.objects.filter(column=column, status=Order.Status.PAID, paid_at__gte=starts[0])
+    revenue = {row["month"]: row["total"] for row in paid.annotate(month=TruncMonth("paid_at")).values("month").annotate(total=Sum("amount_fen"))}
+    grants = MembershipGrant.objects.filter(membership__column=column, created_at__gte=starts[0])
+    granted = {row["month"]: row["count"] for row in grants.annotate(month=TruncMonth("created_at")).values("month").annotate(count=Count("pk"))}
+    orders = Order.objects.filter(column=column).aggregate(
+        paid=Count("pk", filter=Q(status=Order.Status.PAID)), refunded=Count("pk", filter=Q(status=Order.Status.REFUNDED))
+    )
+
+    def by_month(values: dict) -> list[int]:
+        keyed = {timezone.localtime(month).strftime("%Y-%m") if timezone.is_aware(month) else month.strftime("%Y-%m"): value for month, value in values.items()}
+        return [keyed.get(start.strftime("%Y-%m"), 0) for start in starts]
+
+    return ColumnDashboard(
+        months=[start.strftime("%Y-%m") for start in starts],
+        members_at_month_end=[at_ends[f"m{index}"] for index in range(len(ends))],
+        revenue_fen_by_month=by_month(revenue),
+        new_grants_by_month=by_month(granted),
+        active_lifetime=mix["lifetime"],
+        active_annual=mix["annual"],
+        paid_orders=orders["paid"],
+        refunded_orders=orders["refunded"],
+    )

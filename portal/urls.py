@@ -3,7 +3,10 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve
 
+from members.dashboard import column_dashboard_view
+
 urlpatterns = [
+    path("admin/dashboard/<slug:slug>/", column_dashboard_view, name="column-dashboard"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
