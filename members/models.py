@@ -148,6 +148,9 @@ class MembershipGrant(models.Model):
     membership = models.ForeignKey(Membership, verbose_name=_("membership"), on_delete=models.CASCADE, related_name="grants")
     source = models.CharField(_("source"), max_length=20, choices=Membership.Source.choices)
     order = models.OneToOneField(Order, verbose_name=_("order"), on_delete=models.PROTECT, null=True, blank=True, related_name="grant")
+    code = models.OneToOneField(
+        "RedeemCode", verbose_name=_("redeem code"), on_delete=models.PROTECT, null=True, blank=True, related_name="grant"
+    )
     days = models.PositiveIntegerField(_("days"), null=True, blank=True)
     lifetime = models.BooleanField(_("lifetime"), default=False)
     expires_after = models.DateTimeField(_("expires after this grant"), null=True, blank=True)
@@ -181,3 +184,82 @@ class PaymentEvent(models.Model):
 
     def __str__(self):
         return f"{self.provider} {self.event_type} {self.event_id}"
+
+
+class RedeemCodeQuerySet(models.QuerySet):
+    def unused(self):
+        return self.filter(redeemed_at__isnull=True)
+
+
+class RedeemCode(models.Model):
+    """A single-use code that opens a column, for a number of days or for life.
+
+    Stored normalized (uppercase, no dashes); shown to people grouped as ABCD-EFGH-JKLM.
+    """
+
+    class Status(models.TextChoices):
+        UNUSED = "unused", _("unused")
+        REDEEMED = "redeemed", _("redeemed")
+        EXPIRED = "expired", _("expired")
+
+    code = models.CharField(_("code"), max_length=32, unique=True, editable=False)
+    column = models.ForeignKey(
+        "articles.Column", verbose_name=_("column"), on_delete=models.PROTECT, related_name="redeem_codes"
+    )
+    days = models.PositiveIntegerField(_("days"), null=True, blank=True)
+    lifetime = models.BooleanField(_("lifetime"), default=False)
+    batch = models.CharField(_("batch"), max_length=100, blank=True, help_text=_("Where this batch went, e.g. “WeChat group, May”."))
+    expires_at = models.DateTimeField(_("redeem before"), null=True, blank=True, help_text=_("Empty: the code never expires."))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    redeemed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("redeemed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="redeemed_codes",
+    )
+    redeemed_at = models.DateTimeField(_("redeemed"), null=True, blank=True)
+
+    objects = RedeemCodeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "pk"]
+        verbose_name = _("redeem code")
+        verbose_name_plural = _("redeem codes")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(lifetime=True, days__isnull=True) | Q(lifetime=False, days__gt=0),
+                name="redeem_code_days_or_lifetime",
+            ),
+            # redeemed_at alone marks a code used, so it stays used if the reader's account is deleted.
+            models.CheckConstraint(
+                condition=Q(redeemed_by__isnull=True) | Q(redeemed_at__isnull=False), name="redeemed_code_has_redeemed_at"
+            ),
+        ]
+        indexes = [models.Index(fields=["column", "created_at"], name="redeem_code_batch_idx")]
+
+    def __str__(self):
+        return self.grouped
+
+    @property
+    @admin.display(description=_("code"), ordering="code")
+    def grouped(self) -> str:
+        return "-".join(self.code[start : start + 4] for start in range(0, len(self.code), 4))
+
+    @property
+    @admin.display(description=_("length"))
+    def length_display(self) -> str:
+        if self.lifetime:
+            return str(_("lifetime"))
+        return str(_("%(days)d days") % {"days": self.days})
+
+    def status(self, at=None) -> str:
+        if self.redeemed_at is not None:
+            return self.Status.REDEEMED
+        if self.expires_at is not None and self.expires_at <= (at or timezone.now()):
+            return self.Status.EXPIRED
+        return self.Status.UNUSED

@@ -7,7 +7,7 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from members.models import Membership, MembershipGrant, Order, Plan
+from members.models import Membership, MembershipGrant, Order, Plan, RedeemCode
 from members.selectors import forget_member_columns
 
 logger = logging.getLogger(__name__)
@@ -21,7 +21,15 @@ class PaymentMismatch(Exception):
 
 @transaction.atomic
 def membership_grant(
-    *, user, column, source: str, days: int | None = None, lifetime: bool = False, note: str = "", order: Order | None = None
+    *,
+    user,
+    column,
+    source: str,
+    days: int | None = None,
+    lifetime: bool = False,
+    note: str = "",
+    order: Order | None = None,
+    code: RedeemCode | None = None,
 ) -> Membership:
     """Give a reader access to a column, for life or for `days` more days, and record why.
 
@@ -51,7 +59,7 @@ def membership_grant(
         membership.note = note or membership.note
         membership.save()
     MembershipGrant.objects.create(
-        membership=membership, source=source, order=order, days=days, lifetime=lifetime, expires_after=membership.expires_at
+        membership=membership, source=source, order=order, code=code, days=days, lifetime=lifetime, expires_after=membership.expires_at
     )
     forget_member_columns(user)
     return membership

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from members import views
+from members import views, webhooks
 
 app_name = "members"
 
@@ -10,5 +10,9 @@ urlpatterns = [
     path("me/orders/<str:number>/", views.order_detail, name="order"),
     path("column/<slug:slug>/join/", views.join_column, name="join"),
     path("checkout/<int:plan_id>/", views.checkout, name="checkout"),
+    path("redeem/", views.redeem_code, name="redeem"),
     path("pay/sandbox/<str:number>/", views.sandbox_pay, name="sandbox-pay"),
+    path("pay/wechat/<str:number>/", views.wechat_pay, name="wechat-pay"),
+    path("webhooks/stripe/", webhooks.stripe_webhook, name="stripe-webhook"),
+    path("webhooks/wechat-pay/", webhooks.wechat_notify, name="wechat-notify"),
 ]

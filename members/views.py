@@ -1,20 +1,26 @@
+import logging
 import uuid
 
+import segno
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
+from django.utils.safestring import mark_safe
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from articles.access import can_read_column
 from articles.selectors import column_for_reader
+from members.codes import RedeemError, TooManyAttempts, code_redeem_limited
 from members.forms import CheckoutForm
 from members.models import Order
-from members.payments import enabled_provider, enabled_providers
+from members.payments import enabled_provider, enabled_providers, wechat
 from members.selectors import bookshelf, membership_of, order_for_reader, orders_of, plan_for_sale
 from members.services import PaymentMismatch, order_create, order_mark_failed, order_mark_paid
+
+logger = logging.getLogger(__name__)
 
 
 def safe_next(request, fallback: str) -> str:
@@ -105,3 +111,37 @@ def sandbox_outcome(request, order):
     order_mark_failed(order_id=order.pk, reason="sandbox: declined on request")
     messages.error(request, _("The payment failed. Nothing was charged; you can try again."))
     return redirect(order.get_absolute_url())
+
+
+@login_required
+def redeem_code(request):
+    typed, error, status = "", None, 200
+    if request.method == "POST":
+        typed = request.POST.get("code", "").strip()[:64]
+        try:
+            membership = code_redeem_limited(user=request.user, client_ip=request.META.get("REMOTE_ADDR", ""), raw_code=typed)
+        except RedeemError as refusal:
+            error, status = str(refusal), 429 if isinstance(refusal, TooManyAttempts) else 400
+        else:
+            messages.success(request, _("Code redeemed. Welcome to “%(title)s”.") % {"title": membership.column.title})
+            return redirect(membership.column.get_absolute_url())
+    return render(request, "members/redeem.html", {"typed": typed, "error": error}, status=status)
+
+
+@login_required
+def wechat_pay(request, number):
+    if enabled_provider(wechat.WechatPayProvider.name) is None:
+        raise Http404
+    order = order_for_reader(request.user, number)
+    if order.status != Order.Status.PENDING or order.provider != wechat.WechatPayProvider.name:
+        return redirect(order.get_absolute_url())
+    try:
+        code_url = wechat.code_url_for(order)
+    except wechat.WechatPayError:
+        logger.exception("Could not create a WeChat Pay order for %s", order.number)
+        messages.error(request, _("The payment service is not answering. Nothing was charged; please try again."))
+        return redirect(order.get_absolute_url())
+    # segno writes the SVG itself from WeChat's code_url, nothing the reader sent; a white
+    # background keeps the code scannable on a dark theme.
+    qr_svg = mark_safe(segno.make(code_url, error="m").svg_inline(scale=6, light="#fff", title=_("WeChat Pay QR code")))
+    return render(request, "members/wechat_pay.html", {"order": order, "qr_svg": qr_svg})

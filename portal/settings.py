@@ -182,6 +182,22 @@ MANUAL_PAYMENT_INSTRUCTIONS = env_str(
     "请通过银行转账或微信/支付宝向编辑部付款，并在备注中写上订单号。编辑确认收款后会为你开通，通常在一个工作日内。",
 )
 
+# Stripe: offered only when both keys are set. The endpoint secret (whsec_…) belongs to the webhook
+# pointed at SITE_URL + /webhooks/stripe/, listening to checkout.session.* and charge.refunded.
+STRIPE_SECRET_KEY = env_str("DJANGO_STRIPE_SECRET_KEY", "")
+STRIPE_WEBHOOK_SECRET = env_str("DJANGO_STRIPE_WEBHOOK_SECRET", "")
+
+# WeChat Pay (API v3, Native QR code): offered only when all six are set. Notifications arrive at
+# SITE_URL + /webhooks/wechat-pay/. The platform file is WeChat's platform certificate or, for
+# merchants on WeChat's platform public key, that key with its id in DJANGO_WECHAT_PAY_PLATFORM_SERIAL.
+WECHAT_PAY_MCH_ID = env_str("DJANGO_WECHAT_PAY_MCH_ID", "")
+WECHAT_PAY_APP_ID = env_str("DJANGO_WECHAT_PAY_APP_ID", "")
+WECHAT_PAY_API_V3_KEY = env_str("DJANGO_WECHAT_PAY_API_V3_KEY", "")
+WECHAT_PAY_PRIVATE_KEY_PATH = env_str("DJANGO_WECHAT_PAY_PRIVATE_KEY_PATH", "")
+WECHAT_PAY_SERIAL_NO = env_str("DJANGO_WECHAT_PAY_SERIAL_NO", "")
+WECHAT_PAY_PLATFORM_CERT_PATH = env_str("DJANGO_WECHAT_PAY_PLATFORM_CERT_PATH", "")
+WECHAT_PAY_PLATFORM_SERIAL = env_str("DJANGO_WECHAT_PAY_PLATFORM_SERIAL", "")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

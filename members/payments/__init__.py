@@ -4,8 +4,12 @@
 from members.payments.base import PaymentProvider, ProviderStart
 from members.payments.manual import ManualProvider
 from members.payments.sandbox import SandboxProvider
+from members.payments.stripe import StripeProvider
+from members.payments.wechat import WechatPayProvider
 
-PROVIDERS: dict[str, PaymentProvider] = {provider.name: provider for provider in (SandboxProvider(), ManualProvider())}
+PROVIDERS: dict[str, PaymentProvider] = {
+    provider.name: provider for provider in (SandboxProvider(), StripeProvider(), WechatPayProvider(), ManualProvider())
+}
 
 
 def enabled_providers() -> list[PaymentProvider]:

@@ -4,9 +4,7 @@ import uuid
 
 import pytest
 from django.core import mail
-from django.core.management import call_command
 from django.urls import reverse
-from io import StringIO
 
 from articles.access import can_read_in_full
 from members.models import Membership, MembershipGrant, Order, Plan

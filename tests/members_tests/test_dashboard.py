@@ -1,5 +1,4 @@
 import uuid
-from datetime import timedelta
 
 import pytest
 from django.db import connection
@@ -8,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from members.charts import bar_chart, line_chart, nice_ceiling
-from members.models import Order
+
 from members.selectors import column_dashboard
 from members.services import order_create, order_mark_paid, order_refund
 from tests.factories import make_column, make_editor, make_membership, make_user

@@ -1,0 +1,57 @@
+"""The pages payment providers talk to: Stripe's webhook, WeChat Pay's notifications, and the page
+that shows the reader WeChat Pay's QR code. The notification endpoints read the raw body, trust
+only what verifies, and answer 2xx to every verified notification so the provider stops sending it."""
+
+import logging
+
+from django.conf import settings
+from django.http import Http404, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from members.payment_events import payment_event_apply
+from members.payments import enabled_provider, stripe, wechat
+
+logger = logging.getLogger(__name__)
+
+
+@csrf_exempt
+@require_POST
+def stripe_webhook(request):
+    if enabled_provider(stripe.StripeProvider.name) is None:
+        raise Http404
+    try:
+        event = stripe.event_from_webhook(
+            request.body, request.headers.get("Stripe-Signature", ""), secret=settings.STRIPE_WEBHOOK_SECRET
+        )
+    except stripe.SignatureError as error:
+        logger.warning("Refused a Stripe webhook: %s", error)
+        return HttpResponse(str(error), status=400, content_type="text/plain")
+    payment_event_apply(
+        provider=stripe.StripeProvider.name,
+        event_id=event["id"],
+        event_type=event["type"],
+        payload=event,
+        handler=stripe.event_handle,
+    )
+    return HttpResponse(status=200)
+
+
+@csrf_exempt
+@require_POST
+def wechat_notify(request):
+    if enabled_provider(wechat.WechatPayProvider.name) is None:
+        raise Http404
+    try:
+        notification = wechat.notification_from_request(request.body, request.headers)
+    except wechat.NotificationError as error:
+        logger.warning("Refused a WeChat Pay notification: %s", error)
+        return JsonResponse({"code": "FAIL", "message": str(error)}, status=400)
+    payment_event_apply(
+        provider=wechat.WechatPayProvider.name,
+        event_id=notification["id"],
+        event_type=notification["event_type"],
+        payload=notification,
+        handler=wechat.notification_handle,
+    )
+    return HttpResponse(status=204)

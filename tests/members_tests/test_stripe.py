@@ -1,0 +1,342 @@
+"""Stripe: Checkout Sessions start the payment, and only signed webhook events change anything."""
+
+import hashlib
+import hmac
+import json
+import time
+import uuid
+from urllib.parse import parse_qs
+
+import pytest
+from django.urls import reverse
+
+from articles.access import can_read_in_full
+from members.models import Membership, MembershipGrant, Order, PaymentEvent, Plan
+from members.payments import stripe
+from members.services import order_create
+from tests.factories import make_article, make_column, make_user
+
+pytestmark = pytest.mark.django_db
+
+WEBHOOK_SECRET = "whsec_test_secret"
+
+
+@pytest.fixture(autouse=True)
+def stripe_keys(settings):
+    settings.STRIPE_SECRET_KEY = "sk_test_123"
+    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
+    settings.SITE_URL = "https://zhuanlan.example.com"
+
+
+@pytest.fixture
+def column():
+    return make_column(title="付费专栏", plans=[("annual", 9900)])
+
+
+@pytest.fixture
+def reader():
+    return make_user(email="buyer@example.com")
+
+
+@pytest.fixture
+def order(reader, column):
+    plan = column.plans.get(kind=Plan.Kind.ANNUAL)
+    order = order_create(user=reader, plan=plan, provider="stripe", checkout_token=uuid.uuid4())
+    order.provider_reference = "cs_test_1"
+    order.save()
+    return order
+
+
+def signature_header(body: bytes, *, secret=WEBHOOK_SECRET, timestamp=None) -> str:
+    timestamp = int(time.time()) if timestamp is None else timestamp
+    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={digest}"
+
+
+def event(kind, data, *, event_id=None):
+    return {"id": event_id or f"evt_{uuid.uuid4().hex}", "object": "event", "type": kind, "data": {"object": data}}
+
+
+def session_completed(order, *, amount=None, currency="cny", payment_status="paid", **fields):
+    return event(
+        "checkout.session.completed",
+        {
+            "id": "cs_test_1",
+            "object": "checkout.session",
+            "client_reference_id": order.number,
+            "metadata": {"order_number": order.number},
+            "amount_total": order.amount_fen if amount is None else amount,
+            "currency": currency,
+            "payment_status": payment_status,
+            "payment_intent": "pi_test_1",
+            **fields,
+        },
+    )
+
+
+def charge_refunded(*, order=None, refunded=True):
+    return event(
+        "charge.refunded",
+        {
+            "id": "ch_test_1",
+            "object": "charge",
+            "payment_intent": "pi_test_1",
+            "refunded": refunded,
+            "metadata": {"order_number": order.number} if order else {},
+        },
+    )
+
+
+def post(client, payload, *, header=None):
+    body = json.dumps(payload).encode()
+    headers = {} if header == "" else {"HTTP_STRIPE_SIGNATURE": header or signature_header(body)}
+    return client.post(reverse("members:stripe-webhook"), body, content_type="application/json", **headers)
+
+
+def test_a_signed_completed_session_opens_the_column(client, order, reader, column):
+    article = make_article(column)
+    response = post(client, session_completed(order))
+    assert response.status_code == 200
+    order.refresh_from_db()
+    assert order.status == Order.Status.PAID and order.provider_reference == "pi_test_1"
+    assert can_read_in_full(reader, article)
+    assert PaymentEvent.objects.get().outcome == "activated"
+
+
+def test_a_redelivered_event_grants_once(client, order):
+    payload = session_completed(order)
+    assert [post(client, payload).status_code for _ in range(3)] == [200, 200, 200]
+    assert MembershipGrant.objects.filter(order=order).count() == 1
+    assert PaymentEvent.objects.count() == 1
+
+
+def test_a_forged_signature_is_refused_and_changes_nothing(client, order):
+    body = json.dumps(session_completed(order)).encode()
+    forged = signature_header(body, secret="whsec_guessed")
+    response = client.post(reverse("members:stripe-webhook"), body, content_type="application/json", HTTP_STRIPE_SIGNATURE=forged)
+    assert response.status_code == 400
+    assert not Membership.objects.exists() and not PaymentEvent.objects.exists()
+    assert Order.objects.get().status == Order.Status.PENDING
+
+
+def test_a_signature_over_another_body_is_refused(client, order):
+    header = signature_header(json.dumps(session_completed(order, amount=1)).encode())
+    assert post(client, session_completed(order), header=header).status_code == 400
+    assert not Membership.objects.exists()
+
+
+def test_an_unsigned_event_is_refused(client, order):
+    assert post(client, session_completed(order), header="").status_code == 400
+    assert post(client, session_completed(order), header="t=123").status_code == 400
+    assert not Membership.objects.exists() and not PaymentEvent.objects.exists()
+
+
+def test_a_replayed_old_event_is_refused(client, order):
+    body = json.dumps(session_completed(order)).encode()
+    stale = signature_header(body, timestamp=int(time.time()) - 301)
+    response = client.post(reverse("members:stripe-webhook"), body, content_type="application/json", HTTP_STRIPE_SIGNATURE=stale)
+    assert response.status_code == 400
+    assert not Membership.objects.exists()
+
+
+def test_any_of_several_signatures_may_match_while_the_secret_rolls():
+    body = b'{"id": "evt_1", "type": "ping"}'
+    good = signature_header(body).split(",")[1]
+    header = f"t={int(time.time())},v1={'0' * 64},{good}"
+    assert stripe.event_from_webhook(body, header, secret=WEBHOOK_SECRET)["id"] == "evt_1"
+
+
+def test_the_webhook_accepts_only_post(client):
+    assert client.get(reverse("members:stripe-webhook")).status_code == 405
+
+
+def test_the_webhook_is_absent_without_keys(client, order, settings):
+    settings.STRIPE_WEBHOOK_SECRET = ""
+    assert post(client, session_completed(order)).status_code == 404
+
+
+def test_an_unknown_event_type_is_acknowledged(client, order):
+    assert post(client, event("customer.created", {"id": "cus_1"})).status_code == 200
+    assert PaymentEvent.objects.get().outcome.startswith("ignored")
+    assert Order.objects.get().status == Order.Status.PENDING
+
+
+def test_an_event_for_an_unknown_order_is_acknowledged(client, order):
+    payload = session_completed(order, client_reference_id="NOSUCHORDER", metadata={})
+    assert post(client, payload).status_code == 200
+    assert not Membership.objects.exists()
+
+
+def test_a_wrong_amount_grants_nothing_and_is_recorded(client, order):
+    # 200: Stripe retrying the same event would not change the amount; the outcome is for an editor.
+    assert post(client, session_completed(order, amount=100)).status_code == 200
+    assert not Membership.objects.exists()
+    assert Order.objects.get().status == Order.Status.PENDING
+    assert PaymentEvent.objects.get().outcome.startswith("refused")
+
+
+def test_another_currency_grants_nothing(client, order):
+    assert post(client, session_completed(order, currency="usd")).status_code == 200
+    assert not Membership.objects.exists()
+
+
+def test_an_unpaid_completed_session_waits_for_the_async_result(client, order):
+    post(client, session_completed(order, payment_status="unpaid"))
+    assert Order.objects.get().status == Order.Status.PENDING and not Membership.objects.exists()
+    succeeded = session_completed(order)
+    succeeded["type"] = "checkout.session.async_payment_succeeded"
+    post(client, succeeded)
+    assert Membership.objects.get().is_active()
+
+
+def test_a_failed_async_payment_grants_nothing(client, order):
+    failed = session_completed(order, payment_status="unpaid")
+    failed["type"] = "checkout.session.async_payment_failed"
+    assert post(client, failed).status_code == 200
+    assert Order.objects.get().status == Order.Status.FAILED
+    assert not Membership.objects.exists()
+
+
+def test_an_expired_session_fails_the_order(client, order):
+    expired = session_completed(order, payment_status="unpaid")
+    expired["type"] = "checkout.session.expired"
+    post(client, expired)
+    assert Order.objects.get().status == Order.Status.FAILED and not Membership.objects.exists()
+
+
+def test_an_expiry_arriving_after_the_payment_changes_nothing(client, order):
+    post(client, session_completed(order))
+    expired = session_completed(order)
+    expired["type"] = "checkout.session.expired"
+    post(client, expired)
+    assert Order.objects.get().status == Order.Status.PAID and Membership.objects.get().is_active()
+
+
+def test_a_refund_ends_access(client, order, reader, column):
+    article = make_article(column)
+    post(client, session_completed(order))
+    assert post(client, charge_refunded(order=order)).status_code == 200
+    assert Order.objects.get().status == Order.Status.REFUNDED
+    assert not can_read_in_full(reader, article)
+
+
+def test_a_refund_found_by_payment_intent_ends_access(client, order):
+    post(client, session_completed(order))
+    post(client, charge_refunded())
+    assert Order.objects.get().status == Order.Status.REFUNDED
+    assert not Membership.objects.get().is_active()
+
+
+def test_a_partial_refund_keeps_access(client, order):
+    post(client, session_completed(order))
+    post(client, charge_refunded(order=order, refunded=False))
+    assert Order.objects.get().status == Order.Status.PAID and Membership.objects.get().is_active()
+
+
+def test_a_refund_before_the_completion_leaves_no_access(client, order):
+    post(client, charge_refunded(order=order))
+    assert post(client, session_completed(order)).status_code == 200
+    assert Order.objects.get().status == Order.Status.REFUNDED
+    assert not Membership.objects.exists()
+
+
+def test_a_refund_without_order_metadata_before_the_completion_leaves_no_access(client, order):
+    post(client, charge_refunded())
+    assert post(client, session_completed(order)).status_code == 200
+    assert Order.objects.get().status == Order.Status.REFUNDED
+    assert not Membership.objects.exists()
+
+
+def test_a_failing_handler_rolls_back_the_event_so_the_retry_does_the_work(client, order, monkeypatch):
+    def broken(_):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(stripe, "event_handle", broken)
+    client.raise_request_exception = False
+    payload = session_completed(order)
+    assert post(client, payload).status_code == 500
+    assert not PaymentEvent.objects.exists()
+    monkeypatch.undo()
+    assert post(client, payload).status_code == 200
+    assert Membership.objects.get().is_active()
+
+
+def test_checkout_redirects_to_a_stripe_session(client, reader, column, monkeypatch):
+    calls = []
+
+    def fake_post(path, params, *, idempotency_key):
+        calls.append((path, params, idempotency_key))
+        return {"id": "cs_test_new", "url": "https://checkout.stripe.com/c/pay/cs_test_new"}
+
+    monkeypatch.setattr(stripe, "stripe_api_post", fake_post)
+    plan = column.plans.get()
+    client.force_login(reader)
+    form = client.get(reverse("members:checkout", args=[plan.pk])).context["form"]
+    response = client.post(
+        reverse("members:checkout", args=[plan.pk]),
+        {"provider": "stripe", "checkout_token": form["checkout_token"].value(), "next": form["next"].value()},
+    )
+    assert response["Location"] == "https://checkout.stripe.com/c/pay/cs_test_new"
+    order = Order.objects.get()
+    assert order.provider_reference == "cs_test_new" and order.status == Order.Status.PENDING
+    assert not Membership.objects.exists()
+    (path, params, idempotency_key), = calls
+    assert path == "/checkout/sessions" and idempotency_key.endswith(order.number)
+    assert params["mode"] == "payment" and params["client_reference_id"] == order.number
+    assert params["line_items[0][price_data][currency]"] == "cny"
+    assert params["line_items[0][price_data][unit_amount]"] == "9900"
+    assert params["metadata[order_number]"] == order.number
+    assert params["success_url"] == "https://zhuanlan.example.com" + order.get_absolute_url()
+
+
+def test_checkout_survives_stripe_being_unreachable(client, reader, column, monkeypatch):
+    def unreachable(*args, **kwargs):
+        raise stripe.StripeError("timed out")
+
+    monkeypatch.setattr(stripe, "stripe_api_post", unreachable)
+    plan = column.plans.get()
+    client.force_login(reader)
+    form = client.get(reverse("members:checkout", args=[plan.pk])).context["form"]
+    response = client.post(
+        reverse("members:checkout", args=[plan.pk]),
+        {"provider": "stripe", "checkout_token": form["checkout_token"].value(), "next": form["next"].value()},
+    )
+    order = Order.objects.get()
+    assert response["Location"] == order.get_absolute_url() and order.status == Order.Status.PENDING
+
+
+def test_the_session_request_is_form_encoded_with_the_secret_key(monkeypatch, order):
+    sent = {}
+
+    class Answer:
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def read(self):
+            return b'{"id": "cs_1", "url": "https://checkout.stripe.com/x"}'
+
+    def fake_urlopen(request, timeout):
+        sent.update(url=request.full_url, headers=dict(request.header_items()), data=request.data)
+        return Answer()
+
+    monkeypatch.setattr(stripe.urllib.request, "urlopen", fake_urlopen)
+    assert stripe.checkout_session_create(order)["id"] == "cs_1"
+    assert sent["url"] == "https://api.stripe.com/v1/checkout/sessions"
+    assert sent["headers"]["Authorization"] == "Bearer sk_test_123"
+    assert parse_qs(sent["data"].decode())["line_items[0][price_data][unit_amount]"] == ["9900"]
+
+
+def test_stripe_is_offered_only_with_both_keys(client, reader, column, settings):
+    plan = column.plans.get()
+    client.force_login(reader)
+
+    def offered():
+        form = client.get(reverse("members:checkout", args=[plan.pk])).context["form"]
+        return [name for name, _ in form["provider"].field.choices]
+
+    assert "stripe" in offered()
+    settings.STRIPE_SECRET_KEY = ""
+    assert "stripe" not in offered()

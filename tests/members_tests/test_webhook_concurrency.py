@@ -1,0 +1,84 @@
+"""Five identical deliveries of one notification at the same moment grant one membership.
+
+Only PostgreSQL shows the race honestly: SQLite takes one write lock per transaction, so its
+deliveries queue instead of racing."""
+
+import json
+import threading
+import uuid
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+
+from members.models import MembershipGrant, Order, PaymentEvent, Plan
+from members.services import order_create
+from tests.factories import make_column, make_user
+from tests.members_tests import test_stripe, test_wechat
+from tests.members_tests.test_wechat import merchant_key, platform_certificate, platform_key, wechat_keys  # noqa: F401 (fixtures)
+
+DELIVERIES = 5
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="needs PostgreSQL (set DATABASE_URL=postgres://…): SQLite serializes writers, so nothing races",
+    ),
+]
+
+
+def order_for(provider):
+    plan = make_column(plans=[("annual", 9900)]).plans.get(kind=Plan.Kind.ANNUAL)
+    return order_create(user=make_user(), plan=plan, provider=provider, checkout_token=uuid.uuid4())
+
+
+def deliver_at_once(url, body: bytes, headers: dict) -> list[int]:
+    barrier = threading.Barrier(DELIVERIES)
+    statuses = []
+
+    def deliver():
+        try:
+            client = Client()
+            barrier.wait(timeout=10)
+            statuses.append(client.post(url, body, content_type="application/json", **headers).status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=deliver) for _ in range(DELIVERIES)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return statuses
+
+
+def assert_paid_once(order, provider):
+    assert MembershipGrant.objects.filter(order=order).count() == 1
+    assert MembershipGrant.objects.count() == 1
+    assert PaymentEvent.objects.filter(provider=provider).count() == 1
+    order.refresh_from_db()
+    assert order.status == Order.Status.PAID
+
+
+def test_five_simultaneous_stripe_deliveries_grant_once(settings):
+    settings.STRIPE_SECRET_KEY = "sk_test_123"
+    settings.STRIPE_WEBHOOK_SECRET = test_stripe.WEBHOOK_SECRET
+    order = order_for("stripe")
+    body = json.dumps(test_stripe.session_completed(order)).encode()
+    headers = {"HTTP_STRIPE_SIGNATURE": test_stripe.signature_header(body)}
+    statuses = deliver_at_once(reverse("members:stripe-webhook"), body, headers)
+    assert statuses == [200] * DELIVERIES
+    assert_paid_once(order, "stripe")
+
+
+def test_five_simultaneous_wechat_notifications_grant_once(platform_key, platform_certificate):
+    order = order_for("wechat")
+    body = json.dumps(test_wechat.notification(test_wechat.transaction_resource(order))).encode()
+    headers = test_wechat.signed_headers(body, platform_key, platform_certificate)
+    statuses = deliver_at_once(reverse("members:wechat-notify"), body, headers)
+    assert statuses == [204] * DELIVERIES
+    assert_paid_once(order, "wechat")
+
