@@ -14,7 +14,7 @@ from articles.access import can_read_in_full
 from members.models import Membership, MembershipGrant, Order, PaymentEvent, Plan
 from members.payments import stripe
 from members.services import order_create
-from tests.factories import make_article, make_column, make_user
+from tests.factories import make_article
 
 pytestmark = pytest.mark.django_db
 
@@ -26,16 +26,6 @@ def stripe_keys(settings):
     settings.STRIPE_SECRET_KEY = "sk_test_123"
     settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
     settings.SITE_URL = "https://zhuanlan.example.com"
-
-
-@pytest.fixture
-def column():
-    return make_column(title="付费专栏", plans=[("annual", 9900)])
-
-
-@pytest.fixture
-def reader():
-    return make_user(email="buyer@example.com")
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from articles.access import can_read_in_full
 from members.models import Membership, MembershipGrant, Order, PaymentEvent, Plan
 from members.payments import wechat
 from members.services import order_create
-from tests.factories import make_article, make_column, make_user
+from tests.factories import make_article, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -71,16 +71,6 @@ def wechat_keys(settings, tmp_path, merchant_key, platform_certificate):
     settings.WECHAT_PAY_PLATFORM_CERT_PATH = str(certificate_path)
     settings.WECHAT_PAY_PLATFORM_SERIAL = ""
     settings.SITE_URL = "https://zhuanlan.example.com"
-
-
-@pytest.fixture
-def column():
-    return make_column(title="付费专栏", plans=[("annual", 9900)])
-
-
-@pytest.fixture
-def reader():
-    return make_user(email="buyer@example.com")
 
 
 @pytest.fixture
