@@ -70,7 +70,7 @@ def test_sandbox_success_opens_the_article_and_returns_to_it(client, reader, col
     client.force_login(reader)
     data = checkout_form(client, annual, next=article.get_absolute_url())
     pay_page = client.post(reverse("members:checkout", args=[annual.pk]), data)["Location"]
-    assert "SANDBOX" in client.get(pay_page).content.decode()
+    assert "sandbox-banner" in client.get(pay_page).content.decode()
     back = client.post(pay_page, {"outcome": "succeed"})
     assert back["Location"] == article.get_absolute_url()
     assert can_read_in_full(reader, article)
