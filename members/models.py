@@ -85,6 +85,38 @@ class Membership(models.Model):
         return self.revoked_at is None and self.starts_at <= at and (self.expires_at is None or self.expires_at > at)
 
 
+class Coupon(models.Model):
+    """A discount code for one column: a percentage or a fixed amount, until a date, a number of times."""
+
+    code = models.CharField(_("code"), max_length=32, unique=True, help_text=_("Readers type it at checkout; letters are not case-sensitive."))
+    column = models.ForeignKey("articles.Column", verbose_name=_("column"), on_delete=models.CASCADE, related_name="coupons")
+    percent_off = models.PositiveSmallIntegerField(_("percent off"), null=True, blank=True)
+    amount_off_fen = models.PositiveIntegerField(_("amount off (fen)"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("valid until"), null=True, blank=True)
+    max_uses = models.PositiveIntegerField(_("maximum uses"), null=True, blank=True, help_text=_("Empty for no limit."))
+    used_count = models.PositiveIntegerField(_("times used"), default=0, editable=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("coupon")
+        verbose_name_plural = _("coupons")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(percent_off__isnull=False) & Q(amount_off_fen__isnull=True))
+                | (Q(percent_off__isnull=True) & Q(amount_off_fen__isnull=False)),
+                name="coupon_percent_or_amount",
+            ),
+            models.CheckConstraint(condition=Q(percent_off__isnull=True) | Q(percent_off__gte=1, percent_off__lte=99), name="coupon_percent_range"),
+            models.CheckConstraint(condition=Q(amount_off_fen__isnull=True) | Q(amount_off_fen__gt=0), name="coupon_amount_positive"),
+            models.CheckConstraint(condition=Q(max_uses__isnull=True) | Q(used_count__lte=models.F("max_uses")), name="coupon_within_max_uses"),
+        ]
+
+    def __str__(self):
+        return self.code
+
+
 class Order(models.Model):
     """A reader's purchase of a plan. Paid exactly once; only a paid order grants anything."""
 
@@ -100,7 +132,13 @@ class Order(models.Model):
     column = models.ForeignKey("articles.Column", verbose_name=_("column"), on_delete=models.PROTECT, related_name="orders")
     plan = models.ForeignKey(Plan, verbose_name=_("plan"), on_delete=models.PROTECT, related_name="orders")
     plan_kind = models.CharField(_("plan kind"), max_length=10, choices=Plan.Kind.choices)
+    list_price_fen = models.PositiveIntegerField(_("list price (fen)"), default=0)
+    discount_fen = models.PositiveIntegerField(_("discount (fen)"), default=0)
     amount_fen = models.PositiveIntegerField(_("amount (fen)"))
+    coupon = models.ForeignKey(Coupon, verbose_name=_("coupon"), on_delete=models.PROTECT, null=True, blank=True, related_name="orders")
+    referrer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("referred by"), on_delete=models.SET_NULL, null=True, blank=True, related_name="referred_orders"
+    )
     provider = models.CharField(_("payment method"), max_length=20)
     provider_reference = models.CharField(_("payment reference"), max_length=200, blank=True, db_index=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
@@ -263,3 +301,78 @@ class RedeemCode(models.Model):
         if self.expires_at is not None and self.expires_at <= (at or timezone.now()):
             return self.Status.EXPIRED
         return self.Status.UNUSED
+
+
+class ReferralProgram(models.Model):
+    """A column's commission for members who bring buyers (分销)."""
+
+    column = models.OneToOneField("articles.Column", verbose_name=_("column"), on_delete=models.CASCADE, related_name="referral_program")
+    rate_percent = models.PositiveSmallIntegerField(_("commission (%)"))
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["column"]
+        verbose_name = _("referral program")
+        verbose_name_plural = _("referral programs")
+        constraints = [models.CheckConstraint(condition=Q(rate_percent__gte=1, rate_percent__lte=90), name="referral_rate_range")]
+
+    def __str__(self):
+        return f"{self.column} · {self.rate_percent}%"
+
+
+class ReferralCode(models.Model):
+    """A reader's own code for ?refer= links."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, verbose_name=_("referrer"), on_delete=models.CASCADE, related_name="referral_code")
+    code = models.CharField(_("code"), max_length=16, unique=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("referral code")
+        verbose_name_plural = _("referral codes")
+
+    def __str__(self):
+        return self.code
+
+
+class ReferralVisit(models.Model):
+    """Someone arrived through a referral link; purchases within 30 days count for the referrer."""
+
+    referral_code = models.ForeignKey(ReferralCode, verbose_name=_("referral code"), on_delete=models.CASCADE, related_name="visits")
+    column = models.ForeignKey("articles.Column", verbose_name=_("column"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    visited_at = models.DateTimeField(_("visited"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-visited_at"]
+        verbose_name = _("referral visit")
+        verbose_name_plural = _("referral visits")
+        indexes = [models.Index(fields=["referral_code", "-visited_at"], name="referral_visit_idx")]
+
+    def __str__(self):
+        return f"{self.referral_code} · {self.visited_at:%Y-%m-%d}"
+
+
+class Commission(models.Model):
+    """What a referrer earned on one paid order: recorded once, paid out by editors."""
+
+    class Status(models.TextChoices):
+        OWED = "owed", _("owed")
+        PAID_OUT = "paid_out", _("paid out")
+        CANCELLED = "cancelled", _("cancelled")
+
+    order = models.OneToOneField(Order, verbose_name=_("order"), on_delete=models.PROTECT, related_name="commission")
+    referrer = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("referrer"), on_delete=models.PROTECT, related_name="commissions")
+    rate_percent = models.PositiveSmallIntegerField(_("commission (%)"))
+    amount_fen = models.PositiveIntegerField(_("amount (fen)"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OWED)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    paid_out_at = models.DateTimeField(_("paid out"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("commission")
+        verbose_name_plural = _("commissions")
+
+    def __str__(self):
+        return f"{self.referrer} · {self.order}"

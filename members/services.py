@@ -5,9 +5,11 @@ import secrets
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
-from members.models import Membership, MembershipGrant, Order, Plan, RedeemCode
+from members.coupons import discount_for
+from members.models import Commission, Coupon, Membership, MembershipGrant, Order, Plan, ReferralProgram, RedeemCode
 from members.selectors import forget_member_columns
 
 logger = logging.getLogger(__name__)
@@ -77,8 +79,13 @@ def new_order_number() -> str:
     return timezone.localtime().strftime("%Y%m%d") + secrets.token_hex(5).upper()
 
 
-def order_create(*, user, plan: Plan, provider: str, checkout_token, return_url: str = "") -> Order:
-    """The order of one checkout form: submitting the same form again returns the same order."""
+def order_create(
+    *, user, plan: Plan, provider: str, checkout_token, return_url: str = "", coupon: Coupon | None = None, referrer=None
+) -> Order:
+    """The order of one checkout form: submitting the same form again returns the same order.
+
+    The coupon, if any, must already be checked as usable for this plan; a referrer who is the
+    buyer is ignored (nobody earns a commission on their own purchase)."""
     existing = Order.objects.filter(user=user, checkout_token=checkout_token).first()
     if existing is not None:
         return existing
@@ -90,7 +97,11 @@ def order_create(*, user, plan: Plan, provider: str, checkout_token, return_url:
                 column_id=plan.column_id,
                 plan=plan,
                 plan_kind=plan.kind,
-                amount_fen=plan.price_fen,
+                list_price_fen=plan.price_fen,
+                discount_fen=discount_for(coupon, plan.price_fen),
+                amount_fen=plan.price_fen - discount_for(coupon, plan.price_fen),
+                coupon=coupon,
+                referrer=referrer if referrer is not None and referrer.pk != user.pk else None,
                 provider=provider,
                 checkout_token=checkout_token,
                 return_url=return_url,
@@ -130,6 +141,10 @@ def order_mark_paid(*, order_id: int, amount_fen: int, reference: str = "") -> t
             lifetime=lifetime,
             order=order,
         )
+        if order.coupon_id:
+            coupon_count_use(coupon_id=order.coupon_id)
+        if order.referrer_id:
+            commission_record(order=order)
         transaction.on_commit(lambda: send_receipt(order_id=order.pk))
     return order, True
 
@@ -155,7 +170,34 @@ def order_refund(*, order_id: int) -> Order:
         order.refunded_at = timezone.now()
         order.save(update_fields=["status", "refunded_at", "updated_at"])
         Membership.objects.filter(grants__order=order, revoked_at__isnull=True).update(revoked_at=order.refunded_at)
+        Commission.objects.filter(order=order, status=Commission.Status.OWED).update(status=Commission.Status.CANCELLED)
     return order
+
+
+def coupon_count_use(*, coupon_id: int) -> None:
+    """Count a paid use. Availability was checked when the order was made; an order made before the
+    limit was reached and paid after it is still honoured, as the reader was promised that price."""
+    updated = Coupon.objects.filter(pk=coupon_id).filter(Q(max_uses__isnull=True) | Q(used_count__lt=F("max_uses"))).update(
+        used_count=F("used_count") + 1
+    )
+    if not updated:
+        logger.warning("Coupon %s was used past its limit by an order made before the limit was reached", coupon_id)
+
+
+def commission_record(*, order: Order) -> Commission | None:
+    """The referrer's commission on a paid order, at the column's rate; once per order."""
+    program = ReferralProgram.objects.filter(column_id=order.column_id, is_active=True).first()
+    if program is None or order.referrer_id == order.user_id:
+        return None
+    commission, _ = Commission.objects.get_or_create(
+        order=order,
+        defaults={
+            "referrer_id": order.referrer_id,
+            "rate_percent": program.rate_percent,
+            "amount_fen": order.amount_fen * program.rate_percent // 100,
+        },
+    )
+    return commission
 
 
 def send_receipt(*, order_id: int) -> None:
