@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
+from django.urls import Resolver404, resolve
 from taggit.models import Tag
 
 from articles.models import Article, Author, Category, Column, Section
@@ -105,3 +106,16 @@ def articles_tagged(tag_slug: str):
 
 def author_by_slug(slug: str) -> Author:
     return get_object_or_404(Author, slug=slug)
+
+
+def column_id_for_path(path: str) -> int | None:
+    """The column a column or article page belongs to; one small query, or none for other pages."""
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return None
+    if match.view_name == "articles:column":
+        return Column.objects.filter(slug=match.kwargs["slug"]).values_list("pk", flat=True).first()
+    if match.view_name == "articles:article":
+        return Article.objects.filter(pk=match.kwargs["pk"]).values_list("column_id", flat=True).first()
+    return None

@@ -3,6 +3,7 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
+from django.db.models import F, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -12,7 +13,10 @@ from django.utils.translation import gettext_lazy as _
 
 from articles.models import Column
 from members.codes import MAX_BATCH, code_normalize, codes_create, codes_in_batch, codes_write_csv, expiry_from_date
-from members.models import Membership, MembershipGrant, Order, PaymentEvent, Plan, RedeemCode
+from members.coupons import coupon_normalize
+from members.models import Commission, Coupon, Membership, MembershipGrant, Order, PaymentEvent, Plan, RedeemCode, ReferralProgram
+from members.money import yuan
+from members.referrals import commissions_mark_paid_out, owed_total_fen
 from members.services import PaymentMismatch, order_mark_paid, order_refund
 
 User = get_user_model()
@@ -244,3 +248,115 @@ class RedeemCodeAdmin(admin.ModelAdmin):
             raise Http404
         return redeem_codes_csv_response(codes, f"redeem-codes-{codes[0].column.slug}-{timezone.localtime(codes[0].created_at):%Y%m%d-%H%M%S}.csv")
 
+
+# Referrals. Imported here, not at the top, so this section is a pure append while the coupon
+# work edits this file's imports; the lead may hoist these when both land.
+
+
+@admin.register(ReferralProgram)
+class ReferralProgramAdmin(admin.ModelAdmin):
+    list_display = ["column", "rate_percent", "is_active"]
+    list_filter = ["is_active"]
+    list_select_related = ["column"]
+    search_fields = ["column__title"]
+    autocomplete_fields = ["column"]
+
+
+@admin.register(Commission)
+class CommissionAdmin(admin.ModelAdmin):
+    list_display = ["referrer", "order", "amount_display", "rate_percent", "status", "created_at", "paid_out_at"]
+    list_filter = ["status", ("referrer", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["referrer", "order"]
+    search_fields = ["referrer__email", "order__number"]
+    date_hierarchy = "created_at"
+    actions = ["mark_paid_out"]
+    readonly_fields = [field.name for field in Commission._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description=_("amount (yuan)"), ordering="amount_fen")
+    def amount_display(self, commission):
+        return yuan(commission.amount_fen)
+
+    @admin.action(description=_("Mark as paid out"))
+    def mark_paid_out(self, request, queryset):
+        changed = commissions_mark_paid_out(commission_ids=queryset.values_list("pk", flat=True))
+        self.message_user(request, _("%(count)d commissions marked paid out.") % {"count": changed}, messages.SUCCESS)
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context=extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if changelist is not None:
+            # The total follows the filters, so an editor can see what one referrer is owed.
+            response.context_data["owed_total_yuan"] = yuan(owed_total_fen(changelist.queryset))
+        return response
+
+
+# Coupons. Imported here, not at the top, so this section is a pure append while the referral
+# work edits this file; the lead may hoist these when both land.
+
+
+class CouponStateFilter(admin.SimpleListFilter):
+    title = _("state")
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("usable", _("usable")), ("expired", _("expired")), ("used_up", _("used up"))]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        used_up = Q(max_uses__isnull=False, used_count__gte=F("max_uses"))
+        expired = Q(expires_at__isnull=False, expires_at__lte=now)
+        if self.value() == "usable":
+            return queryset.filter(is_active=True).exclude(expired | used_up)
+        if self.value() == "expired":
+            return queryset.filter(expired)
+        if self.value() == "used_up":
+            return queryset.filter(used_up)
+        return queryset
+
+
+class CouponAdminForm(forms.ModelForm):
+    class Meta:
+        model = Coupon
+        fields = ["code", "column", "percent_off", "amount_off_fen", "expires_at", "max_uses", "is_active"]
+
+    def clean_code(self):
+        # Stored as readers' input is looked up, so "save20" and "SAVE20" are one code.
+        code = coupon_normalize(self.cleaned_data["code"])
+        if not code:
+            raise forms.ValidationError(_("Enter a code."))
+        return code
+
+    def clean(self):
+        cleaned = super().clean()
+        if (cleaned.get("percent_off") is None) == (cleaned.get("amount_off_fen") is None):
+            raise forms.ValidationError(_("Give either a percentage or an amount off, not both."))
+        return cleaned
+
+
+@admin.register(Coupon)
+class CouponAdmin(admin.ModelAdmin):
+    form = CouponAdminForm
+    list_display = ["code", "column", "discount_display", "expires_at", "uses_display", "is_active"]
+    list_filter = [CouponStateFilter, "is_active", "column"]
+    list_select_related = ["column"]
+    search_fields = ["code", "column__title"]
+    autocomplete_fields = ["column"]
+    readonly_fields = ["used_count", "created_at"]
+    date_hierarchy = "created_at"
+
+    @admin.display(description=_("discount"))
+    def discount_display(self, coupon):
+        if coupon.percent_off is not None:
+            return f"{coupon.percent_off}%"
+        return f"¥{yuan(coupon.amount_off_fen)}"
+
+    @admin.display(description=_("used / max"), ordering="used_count")
+    def uses_display(self, coupon):
+        return f"{coupon.used_count} / {coupon.max_uses if coupon.max_uses is not None else '∞'}"
+
+    def get_search_results(self, request, queryset, search_term):
+        # Editors paste codes as readers typed them: lowercase or full-width.
+        return super().get_search_results(request, queryset, coupon_normalize(search_term) or search_term)

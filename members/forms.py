@@ -1,15 +1,31 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from members.coupons import CouponError, coupon_for_checkout
+
 
 class CheckoutForm(forms.Form):
     provider = forms.ChoiceField(label=_("Pay with"), widget=forms.RadioSelect)
+    coupon = forms.CharField(
+        label=_("Coupon"), max_length=64, required=False, widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"})
+    )
     # A fresh token per rendered form: submitting the same form twice finds the same order.
     checkout_token = forms.UUIDField(widget=forms.HiddenInput)
     next = forms.CharField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, providers, **kwargs):
+    def __init__(self, *args, providers, plan, **kwargs):
         super().__init__(*args, **kwargs)
+        self.plan = plan
         self.fields["provider"].choices = [(provider.name, provider.label) for provider in providers]
         if providers:
             self.fields["provider"].initial = providers[0].name
+
+    def clean_coupon(self):
+        """The usable Coupon, or None when the field was left empty."""
+        raw_code = self.cleaned_data["coupon"]
+        if not raw_code.strip():
+            return None
+        try:
+            return coupon_for_checkout(raw_code=raw_code, plan=self.plan)
+        except CouponError as error:
+            raise forms.ValidationError(error.message, code="coupon") from error

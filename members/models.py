@@ -6,6 +6,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from members.money import yuan
+
 
 class Plan(models.Model):
     """A price at which a reader can join a column. Money is whole fen."""
@@ -34,8 +36,7 @@ class Plan(models.Model):
     @property
     @admin.display(description=_("price (yuan)"), ordering="price_fen")
     def price_yuan(self) -> str:
-        yuan, fen = divmod(self.price_fen, 100)
-        return f"{yuan}" if fen == 0 else f"{yuan}.{fen:02d}"
+        return yuan(self.price_fen)
 
 
 class MembershipQuerySet(models.QuerySet):
@@ -170,8 +171,7 @@ class Order(models.Model):
     @property
     @admin.display(description=_("amount (yuan)"), ordering="amount_fen")
     def amount_yuan(self) -> str:
-        yuan, fen = divmod(self.amount_fen, 100)
-        return f"{yuan}" if fen == 0 else f"{yuan}.{fen:02d}"
+        return yuan(self.amount_fen)
 
     def get_absolute_url(self):
         from django.urls import reverse

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from members.models import Membership, MembershipGrant, Order, Plan
+from members.referrals import top_referrers
 
 READABLE_CACHE_ATTR = "_member_column_ids"
 
@@ -90,6 +91,7 @@ class ColumnDashboard:
     active_annual: int
     paid_orders: int
     refunded_orders: int
+    top_referrers: list[dict]  # {"referrer__email", "paid_orders", "commission_fen"}, biggest first
 
 
 def month_starts(months: int, now) -> list:
@@ -139,4 +141,5 @@ def column_dashboard(column, *, months: int = 12) -> ColumnDashboard:
         active_annual=mix["annual"],
         paid_orders=orders["paid"],
         refunded_orders=orders["refunded"],
+        top_referrers=top_referrers(column),
     )

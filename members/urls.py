@@ -7,6 +7,7 @@ app_name = "members"
 urlpatterns = [
     path("me/columns/", views.my_columns, name="my-columns"),
     path("me/orders/", views.order_list, name="orders"),
+    path("me/referrals/", views.my_referrals, name="referrals"),
     path("me/orders/<str:number>/", views.order_detail, name="order"),
     path("column/<slug:slug>/join/", views.join_column, name="join"),
     path("checkout/<int:plan_id>/", views.checkout, name="checkout"),

@@ -14,9 +14,11 @@ from django.utils.translation import gettext as _
 from articles.access import can_read_column
 from articles.selectors import column_for_reader
 from members.codes import RedeemError, TooManyAttempts, code_redeem_limited
+from members.coupons import CouponError, PriceQuote, coupon_for_checkout
 from members.forms import CheckoutForm
 from members.models import Order
 from members.payments import enabled_provider, enabled_providers, wechat
+from members.referrals import referral_summary, referrer_for_checkout
 from members.selectors import bookshelf, membership_of, order_for_reader, orders_of, plan_for_sale
 from members.services import PaymentMismatch, order_create, order_mark_failed, order_mark_paid
 
@@ -57,22 +59,48 @@ def checkout(request, plan_id):
         return redirect(plan.column.get_absolute_url())
     providers = enabled_providers()
     next_url = safe_next(request, plan.column.get_absolute_url())
+    raw_code = request.GET.get("coupon", "")
     form = CheckoutForm(
-        request.POST or None, providers=providers, initial={"checkout_token": uuid.uuid4(), "next": next_url}
+        request.POST or None,
+        providers=providers,
+        plan=plan,
+        initial={"checkout_token": uuid.uuid4(), "next": next_url, "coupon": raw_code},
     )
-    if request.method == "POST" and form.is_valid():
-        provider = enabled_provider(form.cleaned_data["provider"])
-        order = order_create(
-            user=request.user,
-            plan=plan,
-            provider=provider.name,
-            checkout_token=form.cleaned_data["checkout_token"],
-            return_url=next_url,
-        )
-        if order.status != Order.Status.PENDING:
-            return redirect(order.get_absolute_url())
-        return redirect(provider.start(order, request).redirect_url)
-    context = {"plan": plan, "column": plan.column, "form": form, "membership": membership}
+    coupon, coupon_error = None, None
+    if request.method == "POST":
+        is_valid = form.is_valid()
+        coupon = form.cleaned_data.get("coupon")
+        # "Apply" only shows the price with the coupon; the pay button makes the order.
+        if is_valid and "apply" not in request.POST:
+            provider = enabled_provider(form.cleaned_data["provider"])
+            order = order_create(
+                user=request.user,
+                plan=plan,
+                provider=provider.name,
+                checkout_token=form.cleaned_data["checkout_token"],
+                return_url=next_url,
+                coupon=coupon,
+                referrer=referrer_for_checkout(request),
+            )
+            if order.status != Order.Status.PENDING:
+                return redirect(order.get_absolute_url())
+            return redirect(provider.start(order, request).redirect_url)
+    elif raw_code.strip():
+        # A shared link (?coupon=CODE) shows its price at once; the form is not bound yet, so a
+        # refusal is shown beside the field rather than as a form error.
+        try:
+            coupon = coupon_for_checkout(raw_code=raw_code, plan=plan)
+        except CouponError as error:
+            coupon_error = error.message
+    context = {
+        "plan": plan,
+        "column": plan.column,
+        "form": form,
+        "membership": membership,
+        "quote": PriceQuote.of(plan, coupon),
+        "coupon": coupon,
+        "coupon_error": coupon_error,
+    }
     return render(request, "members/checkout.html", context)
 
 
@@ -145,3 +173,11 @@ def wechat_pay(request, number):
     # background keeps the code scannable on a dark theme.
     qr_svg = mark_safe(segno.make(code_url, error="m").svg_inline(scale=6, light="#fff", title=_("WeChat Pay QR code")))
     return render(request, "members/wechat_pay.html", {"order": order, "qr_svg": qr_svg})
+
+
+@login_required
+def my_referrals(request):
+    # Imported here so this view stays an append to a file whose imports another change is editing.
+
+    context = {"summary": referral_summary(request.user), "window_days": settings.REFERRAL_WINDOW_DAYS}
+    return render(request, "members/referrals.html", context)

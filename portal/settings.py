@@ -52,6 +52,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "members.middleware.ReferralMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -173,6 +174,8 @@ TAGGIT_CASE_INSENSITIVE = True
 
 # Portal behaviour.
 PAGE_SIZE = env_int("DJANGO_PAGE_SIZE", 12)
+# A purchase this many days after a visit through a ?refer= link earns its referrer a commission.
+REFERRAL_WINDOW_DAYS = env_int("DJANGO_REFERRAL_WINDOW_DAYS", 30)
 
 # Payments. Manual transfer is always offered; the sandbox (a fake checkout that succeeds or fails
 # on demand) only with DEBUG on or when explicitly enabled.

@@ -1,5 +1,6 @@
 """Builders for test data, in one place. Each takes keyword overrides and saves through the models."""
 
+import uuid
 from datetime import timedelta
 from itertools import count
 
@@ -8,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from articles.models import Article, Author, Category, Column, Section
-from members.models import Membership, Plan
+from members.models import Coupon, Membership, Plan
 
 sequence = count(1)
 
@@ -74,3 +75,10 @@ def make_membership(user, column, *, days=None, expired=False, source=Membership
     else:
         starts, expires = now - timedelta(days=1), (now + timedelta(days=days) if days else None)
     return Membership.objects.create(user=user, column=column, source=source, starts_at=starts, expires_at=expires)
+
+
+def make_coupon(column, *, code=None, percent_off=None, amount_off_fen=None, **fields):
+    if percent_off is None and amount_off_fen is None:
+        percent_off = 20
+    code = code or f"SAVE{uuid.uuid4().hex[:8].upper()}"
+    return Coupon.objects.create(code=code, column=column, percent_off=percent_off, amount_off_fen=amount_off_fen, **fields)
