@@ -329,12 +329,6 @@ class CouponAdminForm(forms.ModelForm):
             raise forms.ValidationError(_("Enter a code."))
         return code
 
-    def clean(self):
-        cleaned = super().clean()
-        if (cleaned.get("percent_off") is None) == (cleaned.get("amount_off_fen") is None):
-            raise forms.ValidationError(_("Give either a percentage or an amount off, not both."))
-        return cleaned
-
 
 @admin.register(Coupon)
 class CouponAdmin(admin.ModelAdmin):

@@ -108,6 +108,7 @@ class Coupon(models.Model):
                 condition=(Q(percent_off__isnull=False) & Q(amount_off_fen__isnull=True))
                 | (Q(percent_off__isnull=True) & Q(amount_off_fen__isnull=False)),
                 name="coupon_percent_or_amount",
+                violation_error_message=_("Give either a percentage or an amount off, not both."),
             ),
             models.CheckConstraint(condition=Q(percent_off__isnull=True) | Q(percent_off__gte=1, percent_off__lte=99), name="coupon_percent_range"),
             models.CheckConstraint(condition=Q(amount_off_fen__isnull=True) | Q(amount_off_fen__gt=0), name="coupon_amount_positive"),

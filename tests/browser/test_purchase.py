@@ -33,7 +33,7 @@ def test_reader_buys_through_the_sandbox_and_reads_the_full_article(live_server,
 
     page.check("input[value=sandbox]")
     shots.take("checkout")
-    page.click(".checkout-form button[type=submit]")
+    page.click(".checkout-form__pay")
     expect(page.locator(".sandbox-banner")).to_be_visible()
     shots.take("sandbox")
     page.click("button[value=succeed]")
