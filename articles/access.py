@@ -34,11 +34,11 @@ def can_see(user, article: Article) -> bool:
 def can_read_in_full(user, article: Article) -> bool:
     if not can_see(user, article):
         return False
-    if article.is_free or is_editor(user):
+    if article.is_free or article.column.is_free or is_editor(user):
         return True
     return article.column_id in readable_column_ids(user)
 
 
 def can_read_column(user, column: Column) -> bool:
     """Whether every article of the column opens in full for this user."""
-    return is_editor(user) or column.pk in readable_column_ids(user)
+    return column.is_free or is_editor(user) or column.pk in readable_column_ids(user)

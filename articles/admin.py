@@ -41,13 +41,13 @@ URL_FIELDS_ASSUME_HTTPS = {models.URLField: {"assume_scheme": "https"}}
 class ColumnAdmin(admin.ModelAdmin):
     formfield_overrides = URL_FIELDS_ASSUME_HTTPS
     list_display = ["title", "status", "category", "article_count", "stated_reader_count", "last_published_at", "dashboard"]
-    list_filter = ["status", "category"]
+    list_filter = ["status", "is_free", "category"]
     search_fields = ["title", "slug", "authors__display_name"]
     autocomplete_fields = ["authors"]
     readonly_fields = ["article_count", "last_published_at", "created_at", "updated_at", "rendered_intro"]
     inlines = [SectionInline]
     fieldsets = [
-        (None, {"fields": ["title", "slug", "tagline", "status", "category", "authors", "cover"]}),
+        (None, {"fields": ["title", "slug", "tagline", "status", "is_free", "category", "authors", "cover"]}),
         (_("Introduction"), {"fields": ["intro", "rendered_intro"]}),
         (_("Figures"), {"fields": ["stated_reader_count", "stated_article_count", "article_count", "last_published_at", "source_url"]}),
         (_("History"), {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),

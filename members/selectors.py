@@ -68,7 +68,7 @@ def bookshelf(user):
 
 def plan_for_sale(plan_id: int) -> Plan:
     return get_object_or_404(
-        Plan.objects.select_related("column"), pk=plan_id, is_active=True, column__status="published"
+        Plan.objects.select_related("column"), pk=plan_id, is_active=True, column__status="published", column__is_free=False
     )
 
 

@@ -180,3 +180,20 @@ def test_column_page_tells_a_member_until_when(client, column):
     html = client.get(column.get_absolute_url()).content.decode()
     assert membership.expires_at.astimezone().strftime("%Y-%m-%d") in html or membership.expires_at.strftime("%Y-%m-%d") in html
     assert reverse("members:join", args=[column.slug]) not in html
+
+
+def test_a_free_column_opens_every_article_to_everyone(client):
+    column = make_column(title="免费专栏", is_free=True, plans=())
+    article = make_article(column)
+    _, html = page_text(client, article)
+    assert PAID_PARAGRAPHS[-1] in html and 'class="paywall"' not in html
+    assert "badge--locked" not in client.get(column.get_absolute_url()).content.decode()
+
+
+def test_a_column_without_prices_is_not_free_unless_marked(client):
+    column = make_column(title="暂停销售", plans=())
+    article = make_article(column)
+    _, html = page_text(client, article)
+    assert_no_paid_text(html)
+    join = client.get(reverse("members:join", args=[column.slug])).content.decode()
+    assert "every article is open to everyone" not in join and "所有文章" not in join
