@@ -42,6 +42,20 @@ messages: install
 # Time importing 2,000 generated xiaobot pages into a fresh SQLite database (the budget is 60 s),
 # e.g. make bench-import BENCH_ARGS="--repeat 3" or BENCH_ARGS="--pages 200 --profile".
 BENCH_ARGS ?=
-.PHONY: bench-import
+.PHONY: bench-import bench
 bench-import: install
 	$(BIN)/python bench/import_xiaobot.py $(BENCH_ARGS)
+
+# Pages under gunicorn as ratios to a bare Django view (wrk; 2,000 columns, ~20,000 articles on
+# PostgreSQL and Redis when they answer), plus worker memory after 10,000 requests each.
+# e.g. make bench BENCH_ARGS="--duration 20" or BENCH_ARGS="--reuse" to keep the loaded database.
+bench: install
+	@command -v wrk >/dev/null 2>&1 || apt-get install -y -qq wrk >/dev/null || { echo "bench: install wrk (apt-get install wrk)"; exit 2; }
+	$(BIN)/python bench/web.py $(BENCH_ARGS)
+
+# Time searches over about 20,000 imported articles on PostgreSQL (the budget is p95 <= 50 ms),
+# e.g. make bench-search SEARCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_bench_search
+SEARCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal_bench_search
+.PHONY: bench-search
+bench-search: install
+	DATABASE_URL=$(SEARCH_DATABASE_URL) $(BIN)/python bench/search.py $(BENCH_ARGS)

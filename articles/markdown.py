@@ -22,6 +22,8 @@ import markdown
 import nh3
 from markdown.extensions.toc import slugify_unicode
 
+from articles.markdown_budget import MarkdownTooComplex, WorkBudgetExtension, WorkMeter
+
 logger = logging.getLogger(__name__)
 
 ALLOWED_TAGS = {
@@ -60,11 +62,15 @@ MARKDOWN_EXTENSION_CONFIGS = {
 
 # Python-Markdown recurses once per nesting level of quotes and lists; deeper input is flattened
 # first so that hostile text ("> " * 5000) renders in bounded time and stack.
+# Quote and list markers count alike, so mixed nesting ("> - > - ...") is bounded too.
 MAX_NESTING = 12
-NESTED_QUOTE_RE = re.compile(r"^((?:[ \t]*>){%d})(?:[ \t]*>)+" % MAX_NESTING, re.MULTILINE)
+CONTAINER_MARKER = r"(?:>|(?:[-*+]|\d{1,9}[.)])[ \t])[ \t]*"
+NESTED_CONTAINER_RE = re.compile(r"^([ \t]*(?:%s){%d})(?:%s)+" % (CONTAINER_MARKER, MAX_NESTING, CONTAINER_MARKER), re.MULTILINE)
+# Nesting by indentation alone: deeper than this only happens in hostile text or in code, and
+# fenced code keeps its indentation.
+MAX_INDENT = 4 * MAX_NESTING + 8
 MAX_BRACKET_RUN = 64
 BRACKET_RUN_RE = re.compile(r"[\[\]()!<>]{%d,}" % (MAX_BRACKET_RUN + 1))
-NESTED_LIST_RE = re.compile(r"^([ \t]*(?:(?:[-*+]|\d{1,9}[.)])[ \t]+){%d})(?:(?:[-*+]|\d{1,9}[.)])[ \t]+)+" % MAX_NESTING, re.MULTILINE)
 
 # An explicit cut an editor places on a line of its own: <!-- more --> or <!-- paywall -->.
 CUT_MARKER_RE = re.compile(r"^[ \t]*<!--\s*(?:more|paywall)\s*-->[ \t]*$", re.IGNORECASE | re.MULTILINE)
@@ -93,25 +99,49 @@ def render_markdown(text: str) -> str:
     if rendered is not None:
         return rendered
     text = BRACKET_RUN_RE.sub(lambda match: match.group(0)[:MAX_BRACKET_RUN], text)
-    text = NESTED_QUOTE_RE.sub(lambda match: match.group(1), text)
-    text = NESTED_LIST_RE.sub(lambda match: match.group(1), text)
+    text = NESTED_CONTAINER_RE.sub(lambda match: match.group(1), text)
+    text = cap_indentation(text)
     try:
         raw_html = markdown_to_html(text)
-    except RecursionError:
-        # Nesting the guards above did not foresee: keep every word, as plain paragraphs.
+    except (RecursionError, MarkdownTooComplex):
+        # Nesting the guards above did not foresee, or text built to make the parser work
+        # quadratically: keep every word, as plain paragraphs.
         raw_html = "".join(f"<p>{html.escape(block)}</p>" for block in split_blocks(text))
     return sanitize_html(raw_html)
+
+
+def cap_indentation(text: str) -> str:
+    """Lines outside fenced code indented deeper than MAX_INDENT columns are indented MAX_INDENT."""
+    if "\n" + " " * (MAX_INDENT + 1) not in text and "\t" not in text:
+        return text
+    lines = text.split("\n")
+    fence: str | None = None
+    for number, line in enumerate(lines):
+        fence_match = FENCE_RE.match(line)
+        if fence is None and fence_match:
+            fence = fence_match.group(1)[0] * 3
+        elif fence is not None and fence_match and fence_match.group(1).startswith(fence):
+            fence = None
+        elif fence is None:
+            content = line.lstrip(" \t")
+            indent = line[: len(line) - len(content)].expandtabs(4)
+            if len(indent) > MAX_INDENT:
+                lines[number] = " " * MAX_INDENT + content
+    return "\n".join(lines)
 
 
 def markdown_to_html(text: str) -> str:
     """Unsanitized HTML from Python-Markdown; only render_markdown should call this."""
     renderer = getattr(renderers, "markdown", None)
     if renderer is None:
+        meter = WorkMeter()
         renderer = renderers.markdown = markdown.Markdown(
-            extensions=MARKDOWN_EXTENSIONS,
+            extensions=[*MARKDOWN_EXTENSIONS, WorkBudgetExtension(meter)],
             extension_configs=MARKDOWN_EXTENSION_CONFIGS,
             output_format="html",
         )
+        renderer.work_meter = meter
+    renderer.work_meter.start(text)
     try:
         return renderer.reset().convert(text)
     except BaseException:

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 
+from articles.image_fields import CleanImageField
 from articles.markdown import (
     count_words,
     cut_preview,
@@ -15,6 +16,7 @@ from articles.markdown import (
     render_markdown,
     strip_cut_marker,
 )
+from articles.segmenting import index_text
 from articles.slugs import slug_for_title, unique_slug
 
 
@@ -52,7 +54,7 @@ class Author(models.Model):
         blank=True,
         related_name="author_profile",
     )
-    avatar = models.ImageField(_("avatar"), upload_to="avatars/%Y/", blank=True)
+    avatar = CleanImageField(_("avatar"), upload_to="avatars/%Y/", blank=True)
     bio = models.TextField(_("biography"), blank=True)
 
     class Meta:
@@ -88,7 +90,7 @@ class Column(models.Model):
     tagline = models.CharField(_("tagline"), max_length=200, blank=True)
     intro = models.TextField(_("introduction (Markdown)"), blank=True)
     intro_html = models.TextField(_("introduction (HTML)"), blank=True, editable=False)
-    cover = models.ImageField(_("cover image"), upload_to="covers/%Y/", blank=True)
+    cover = CleanImageField(_("cover image"), upload_to="covers/%Y/", blank=True)
     category = models.ForeignKey(
         Category, verbose_name=_("category"), on_delete=models.SET_NULL, null=True, blank=True, related_name="columns"
     )
@@ -160,6 +162,10 @@ class Section(models.Model):
         return f"{self.column.title} · {self.title}"
 
 
+# The stored search documents: large, and read only by the search index itself.
+SEARCH_FIELDS = ("search_title", "search_tags", "search_preview", "search_body")
+
+
 class ArticleQuerySet(models.QuerySet):
     def published(self):
         return self.filter(
@@ -170,7 +176,7 @@ class ArticleQuerySet(models.QuerySet):
 
     def for_listing(self):
         """What a list of articles shows; the bodies stay in the database."""
-        return self.select_related("column", "section").defer("body", "body_html", "preview_html")
+        return self.select_related("column", "section").defer("body", "body_html", "preview_html", *SEARCH_FIELDS)
 
 
 class Article(models.Model):
@@ -209,6 +215,11 @@ class Article(models.Model):
     )
     import_ref = models.CharField(_("import reference"), max_length=200, blank=True, editable=False)
     import_digest = models.CharField(_("digest of the imported text"), max_length=64, blank=True, editable=False)
+    # Search documents (articles/search.py): segmented tokens, filled by render() and, for tags, when they change.
+    search_title = models.TextField(_("search tokens of the title"), blank=True, editable=False)
+    search_tags = models.TextField(_("search tokens of the tags"), blank=True, editable=False)
+    search_preview = models.TextField(_("search tokens of the preview"), blank=True, editable=False)
+    search_body = models.TextField(_("search tokens of the full text"), blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modified"), auto_now=True)
 
@@ -240,13 +251,17 @@ class Article(models.Model):
         super().save(*args, **kwargs)
 
     def render(self):
-        """Derive the HTML, preview and reading figures from the Markdown body (render once, on save)."""
+        """Derive the HTML, preview, reading figures and search documents from the Markdown body (render once, on save)."""
         cut = cut_preview(self.body)
         self.body_html = render_markdown(strip_cut_marker(self.body))
         self.preview_html = render_markdown(cut.preview_markdown) if cut.preview_markdown else ""
         self.has_more = cut.has_more
-        self.summary = excerpt(html_to_text(self.preview_html), 140)
-        self.word_count = count_words(html_to_text(self.body_html))
+        preview_text, body_text = html_to_text(self.preview_html), html_to_text(self.body_html)
+        self.summary = excerpt(preview_text, 140)
+        self.word_count = count_words(body_text)
+        self.search_title = index_text(self.title)
+        self.search_preview = index_text(preview_text)
+        self.search_body = index_text(body_text)
 
     def get_absolute_url(self):
         return reverse("articles:article", kwargs={"pk": self.pk})

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import Resolver404, resolve
 from taggit.models import Tag
 
-from articles.models import Article, Author, Category, Column, Section
+from articles.models import SEARCH_FIELDS, Article, Author, Category, Column, Section
 from members.models import Plan
 from members.selectors import active_reader_counts, plans_by_column
 
@@ -85,7 +85,7 @@ def article_for_reader(pk: int) -> Article:
     return get_object_or_404(
         Article.objects.select_related("column", "section")
         .prefetch_related("tags", Prefetch("column__authors", queryset=Author.objects.all()))
-        .defer("body", "body_html"),
+        .defer("body", "body_html", *SEARCH_FIELDS),
         pk=pk,
     )
 

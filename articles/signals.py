@@ -1,10 +1,14 @@
 """Keep each column's article count and last update in step with its articles, however they change."""
 
-from django.db.models.signals import post_delete, post_save
+from django.db import connections
+from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 from django.dispatch import receiver
 
+from articles import search_index
 from articles.models import Article
+from articles.segmenting import index_text
 from articles.services import column_refresh_stats
+from members.notifications import new_article_announce_on_commit
 
 
 @receiver(post_save, sender=Article, dispatch_uid="article_saved_refresh_column")
@@ -12,3 +16,25 @@ from articles.services import column_refresh_stats
 def refresh_column_after_article_change(sender, instance, raw=False, **kwargs):
     if not raw:
         column_refresh_stats(column_id=instance.column_id)
+
+
+@receiver(m2m_changed, sender=Article.tags.through, dispatch_uid="article_tags_refresh_search")
+def refresh_search_tags(sender, instance, action, **kwargs):
+    """Tags are set after the article is saved (admin saves them last), so their search document follows them here."""
+    if isinstance(instance, Article) and action in ("post_add", "post_remove", "post_clear"):
+        instance.search_tags = index_text(" ".join(sorted(instance.tags.names())))
+        Article.objects.filter(pk=instance.pk).update(search_tags=instance.search_tags)
+
+
+@receiver(post_migrate, dispatch_uid="articles_ensure_search_index")
+def ensure_search_index(sender, using, **kwargs):
+    if sender.name == "articles":
+        search_index.ensure(connections[using])
+
+
+@receiver(post_save, sender=Article, dispatch_uid="article_saved_announce_to_members")
+def announce_new_article(sender, instance, raw=False, **kwargs):
+    """Publishing an article (in admin, or any save that makes it visible) emails the column's
+    members after commit; imported and back-dated articles are left alone (members.notifications)."""
+    if not raw:
+        new_article_announce_on_commit(article=instance)

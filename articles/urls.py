@@ -1,6 +1,6 @@
 from django.urls import path
 
-from articles import views
+from articles import feeds, views
 
 app_name = "articles"
 
@@ -11,4 +11,11 @@ urlpatterns = [
     path("a/<int:pk>/", views.article_detail, name="article"),
     path("tag/<str:slug>/", views.tag_detail, name="tag"),
     path("author/<slug:slug>/", views.author_detail, name="author"),
+    path("search/", views.search, name="search"),
+    path("feeds/", feeds.SiteFeed(), name="feed"),
+    path("feeds/atom/", feeds.SiteAtomFeed(), name="feed-atom"),
+    path("column/<slug:slug>/feed/", feeds.ColumnFeed(), name="column-feed"),
+    path("column/<slug:slug>/feed/atom/", feeds.ColumnAtomFeed(), name="column-feed-atom"),
+    path("feeds/private/<str:token>/", feeds.PrivateColumnFeed(), name="private-feed"),
+    path("feeds/private/<str:token>/atom/", feeds.PrivateColumnAtomFeed(), name="private-feed-atom"),
 ]

@@ -4,7 +4,8 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
 from articles.access import can_read_column, can_read_in_full, can_see, is_editor
-from articles.models import Category
+from articles.models import Category, Column
+from articles.search import attach_snippets, parse_query, search_articles, search_columns
 from articles.selectors import (
     article_for_reader,
     articles_tagged,
@@ -81,3 +82,18 @@ def author_detail(request, slug):
     page = paginate(request, published_columns(author=author))
     page.object_list = attach_figures(page.object_list)
     return render(request, "articles/author_detail.html", {"author": author, "page": page})
+
+
+def search(request):
+    """Columns and articles matching the query, best first; ?column=<slug> searches within one column."""
+    query = parse_query(request.GET.get("q", ""))
+    column_slug = request.GET.get("column", "")[:100]
+    column = get_object_or_404(Column.objects.published(), slug=column_slug) if column_slug else None
+    page, columns = None, []
+    if query.searchable:
+        page = paginate(request, search_articles(user=request.user, terms=query.terms, column=column))
+        page.object_list = attach_snippets(request.user, page.object_list, query.terms)
+        if column is None and page.number == 1:
+            columns = search_columns(query.terms)
+    context = {"query": query, "column": column, "page": page, "matching_columns": columns}
+    return render(request, "articles/search.html", context)

@@ -14,7 +14,18 @@ from django.utils.translation import gettext_lazy as _
 from articles.models import Column
 from members.codes import MAX_BATCH, code_normalize, codes_create, codes_in_batch, codes_write_csv, expiry_from_date
 from members.coupons import coupon_normalize
-from members.models import Commission, Coupon, Membership, MembershipGrant, Order, PaymentEvent, Plan, RedeemCode, ReferralProgram
+from members.models import (
+    Commission,
+    Coupon,
+    Membership,
+    MembershipGrant,
+    Order,
+    PaymentEvent,
+    Plan,
+    RedeemCode,
+    ReferralProgram,
+    Subscription,
+)
 from members.money import yuan
 from members.referrals import commissions_mark_paid_out, owed_total_fen
 from members.services import PaymentMismatch, order_mark_paid, order_refund
@@ -95,9 +106,9 @@ class ReaderAdmin(UserAdmin):
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
     list_display = ["number", "user", "column", "plan_kind", "amount_yuan", "provider", "status", "created_at", "paid_at"]
-    list_filter = ["status", "provider", "plan_kind", "column"]
+    list_filter = ["status", "provider", "plan_kind", "is_automatic_renewal", "column"]
     list_select_related = ["user", "column"]
-    search_fields = ["number", "user__email", "provider_reference", "column__title"]
+    search_fields = ["number", "user__email", "provider_reference", "provider_invoice_id", "column__title"]
     date_hierarchy = "created_at"
     actions = ["mark_paid", "refund"]
     readonly_fields = [field.name for field in Order._meta.fields]
@@ -122,6 +133,41 @@ class OrderAdmin(admin.ModelAdmin):
         for order in queryset:
             order_refund(order_id=order.pk)
         self.message_user(request, _("Refunded orders no longer open their columns."), messages.SUCCESS)
+
+
+class SubscriptionOrderInline(admin.TabularInline):
+    model = Order
+    fk_name = "subscription"
+    extra = 0
+    can_delete = False
+    fields = ["number", "created_at", "amount_yuan", "status", "is_automatic_renewal", "provider_invoice_id"]
+    readonly_fields = fields
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Subscription)
+class SubscriptionAdmin(admin.ModelAdmin):
+    """Read-only: the state is Stripe's, kept in step by its webhook; readers cancel from My columns."""
+
+    inlines = [SubscriptionOrderInline]
+    list_display = ["user", "column", "status", "cancel_at_period_end", "current_period_end", "provider_subscription_id", "created_at"]
+    list_filter = ["status", "cancel_at_period_end", "provider", "column"]
+    list_select_related = ["user", "column"]
+    search_fields = ["provider_subscription_id", "user__email", "user__username", "column__title"]
+    date_hierarchy = "created_at"
+    readonly_fields = [field.name for field in Subscription._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(PaymentEvent)

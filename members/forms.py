@@ -13,12 +13,20 @@ class CheckoutForm(forms.Form):
     checkout_token = forms.UUIDField(widget=forms.HiddenInput)
     next = forms.CharField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, providers, plan, **kwargs):
+    def __init__(self, *args, providers, plan, offers_renewal=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.plan = plan
         self.fields["provider"].choices = [(provider.name, provider.label) for provider in providers]
         if providers:
             self.fields["provider"].initial = providers[0].name
+        if offers_renewal:
+            # Ticked unless the reader unticks it; an unticked box is simply absent from the POST.
+            self.fields["renew"] = forms.BooleanField(
+                label=_("Renews automatically every year at ¥%(price)s; cancel any time in My columns.") % {"price": plan.price_yuan},
+                help_text=_("For payment through Stripe. Other payment methods are paid once; you renew by hand."),
+                required=False,
+                initial=True,
+            )
 
     def clean_coupon(self):
         """The usable Coupon, or None when the field was left empty."""

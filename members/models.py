@@ -62,6 +62,9 @@ class Membership(models.Model):
     expires_at = models.DateTimeField(_("expires"), null=True, blank=True, help_text=_("Empty for a lifetime membership."))
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
+    email_new_articles = models.BooleanField(
+        _("email new articles"), default=True, help_text=_("Send the reader each new article of this column by email.")
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modified"), auto_now=True)
 
@@ -128,6 +131,9 @@ class Order(models.Model):
         FAILED = "failed", _("payment failed")
         CANCELLED = "cancelled", _("cancelled")
         REFUNDED = "refunded", _("refunded")
+        # A card dispute pauses the access it bought; won, it is PAID again; lost, CHARGED_BACK.
+        DISPUTED = "disputed", _("disputed: access paused")
+        CHARGED_BACK = "chargeback", _("charged back")
 
     number = models.CharField(_("order number"), max_length=32, unique=True, editable=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("reader"), on_delete=models.PROTECT, related_name="orders")
@@ -151,6 +157,15 @@ class Order(models.Model):
     updated_at = models.DateTimeField(_("modified"), auto_now=True)
     paid_at = models.DateTimeField(_("paid"), null=True, blank=True)
     refunded_at = models.DateTimeField(_("refunded"), null=True, blank=True)
+    disputed_at = models.DateTimeField(_("disputed"), null=True, blank=True)
+    renews_automatically = models.BooleanField(
+        _("renews automatically"), default=False, help_text=_("The reader chose yearly automatic renewal at checkout.")
+    )
+    is_automatic_renewal = models.BooleanField(_("automatic renewal payment"), default=False)
+    subscription = models.ForeignKey(
+        "Subscription", verbose_name=_("subscription"), on_delete=models.PROTECT, null=True, blank=True, related_name="orders"
+    )
+    provider_invoice_id = models.CharField(_("invoice"), max_length=200, blank=True, db_index=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -162,6 +177,10 @@ class Order(models.Model):
             models.CheckConstraint(condition=Q(amount_fen__gt=0), name="order_amount_positive"),
             models.CheckConstraint(
                 condition=Q(status="paid", paid_at__isnull=False) | ~Q(status="paid"), name="paid_order_has_paid_at"
+            ),
+            # A renewal invoice delivered as several events (invoice.paid, invoice.payment_succeeded) is one order.
+            models.UniqueConstraint(
+                fields=["provider", "provider_invoice_id"], condition=Q(is_automatic_renewal=True), name="one_renewal_order_per_invoice"
             ),
         ]
         indexes = [models.Index(fields=["user", "-created_at"], name="order_user_idx")]
@@ -178,6 +197,56 @@ class Order(models.Model):
         from django.urls import reverse
 
         return reverse("members:order", kwargs={"number": self.number})
+
+
+class Subscription(models.Model):
+    """A provider's standing order renewing an annual membership every year until it is cancelled.
+
+    Each renewal is a paid Order of its own; this row says whether and when the next one comes.
+    Cancelling stops the renewals only: the reader keeps what they paid for until its end date."""
+
+    class Status(models.TextChoices):
+        # Stripe's subscription statuses, kept as Stripe spells them.
+        INCOMPLETE = "incomplete", _("awaiting the first payment")
+        ACTIVE = "active", _("active")
+        TRIALING = "trialing", _("trial")
+        PAST_DUE = "past_due", _("renewal payment failed")
+        UNPAID = "unpaid", _("unpaid")
+        PAUSED = "paused", _("paused")
+        CANCELED = "canceled", _("ended")
+        INCOMPLETE_EXPIRED = "incomplete_expired", _("never paid")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("reader"), on_delete=models.PROTECT, related_name="subscriptions")
+    column = models.ForeignKey("articles.Column", verbose_name=_("column"), on_delete=models.PROTECT, related_name="subscriptions")
+    plan = models.ForeignKey(Plan, verbose_name=_("plan"), on_delete=models.PROTECT, related_name="subscriptions")
+    provider = models.CharField(_("payment method"), max_length=20)
+    provider_subscription_id = models.CharField(_("subscription id"), max_length=200, unique=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.INCOMPLETE)
+    cancel_at_period_end = models.BooleanField(_("cancels at the period end"), default=False)
+    current_period_end = models.DateTimeField(_("current period ends"), null=True, blank=True)
+    synced_at = models.DateTimeField(
+        _("provider state as of"), null=True, blank=True, help_text=_("Older notifications arriving late do not overwrite newer state.")
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modified"), auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("subscription")
+        verbose_name_plural = _("subscriptions")
+        indexes = [models.Index(fields=["user", "column"], name="subscription_user_column_idx")]
+
+    def __str__(self):
+        return f"{self.user} · {self.column} · {self.provider_subscription_id}"
+
+    @property
+    def is_live(self) -> bool:
+        """The provider may still charge it (now or at a later retry)."""
+        return self.status in (self.Status.ACTIVE, self.Status.TRIALING, self.Status.PAST_DUE, self.Status.UNPAID, self.Status.PAUSED)
+
+    @property
+    def renews(self) -> bool:
+        return self.status in (self.Status.ACTIVE, self.Status.TRIALING) and not self.cancel_at_period_end
 
 
 class MembershipGrant(models.Model):
@@ -377,3 +446,80 @@ class Commission(models.Model):
 
     def __str__(self):
         return f"{self.referrer} · {self.order}"
+
+
+class FeedKey(models.Model):
+    """The secret behind a reader's private feed of one column. Regenerating revokes the old key,
+    so a feed address that leaked stops working; only one key per reader and column is live."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("reader"), on_delete=models.CASCADE, related_name="feed_keys")
+    column = models.ForeignKey("articles.Column", verbose_name=_("column"), on_delete=models.CASCADE, related_name="feed_keys")
+    secret = models.CharField(_("secret"), max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last fetched"), null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("private feed key")
+        verbose_name_plural = _("private feed keys")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "column"], condition=Q(revoked_at__isnull=True), name="one_live_feed_key_per_reader_and_column"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.column}"
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+
+class NewArticleAnnouncement(models.Model):
+    """An article was announced to its column's members, once: the recipients were fixed then."""
+
+    article = models.OneToOneField("articles.Article", verbose_name=_("article"), on_delete=models.CASCADE, related_name="announcement")
+    recipients = models.PositiveIntegerField(_("recipients"), default=0)
+    created_at = models.DateTimeField(_("announced"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("new article announcement")
+        verbose_name_plural = _("new article announcements")
+
+    def __str__(self):
+        return str(self.article)
+
+
+class NewArticleEmail(models.Model):
+    """One email about one new article to one reader. The row exists before the email is sent,
+    and the database refuses a second one, so nobody hears about an article twice."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting")
+        SENDING = "sending", _("being sent")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed, will be retried")
+        ABANDONED = "abandoned", _("given up")
+        SKIPPED = "skipped", _("not sent: no longer a member or switched off")
+
+    article = models.ForeignKey("articles.Article", verbose_name=_("article"), on_delete=models.CASCADE, related_name="new_article_emails")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("reader"), on_delete=models.CASCADE, related_name="new_article_emails")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modified"), auto_now=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("new article email")
+        verbose_name_plural = _("new article emails")
+        constraints = [models.UniqueConstraint(fields=["article", "user"], name="one_new_article_email_per_reader")]
+        indexes = [models.Index(fields=["status", "updated_at"], name="new_article_email_queue_idx")]
+
+    def __str__(self):
+        return f"{self.article} → {self.user}"

@@ -1,7 +1,9 @@
 """Notifications from payment providers, applied once each.
 
 The event row and the work it causes commit together: a redelivery finds the row and does nothing,
-and a failure in the work rolls the row back too, so the provider's retry does the work again.
+and a failure in the work rolls the row back too, so the provider's retry does the work again. A
+handler raises RetryLater for an event that overtook the one it depends on: nothing is kept, and
+the provider's retry finds the earlier event applied.
 """
 
 from collections.abc import Callable
@@ -12,6 +14,10 @@ from django.utils import timezone
 
 from members.models import Order, PaymentEvent
 from members.services import order_refund
+
+
+class RetryLater(Exception):
+    """The event depends on one that has not arrived yet; answer non-2xx so the provider resends it."""
 
 
 @dataclass(frozen=True)
@@ -25,7 +31,9 @@ class EventResult:
 def payment_event_apply(
     *, provider: str, event_id: str, event_type: str, payload: dict, handler: Callable[[dict], EventResult]
 ) -> PaymentEvent | None:
-    """Record the event and let `handler` act on it, in one transaction. None for a redelivery."""
+    """Record the event and let `handler` act on it, in one transaction. None for a redelivery.
+
+    RetryLater and any other error from the handler propagate, and the event is not recorded."""
     with transaction.atomic():
         try:
             # A savepoint: on PostgreSQL a concurrent delivery of the same event waits here for the

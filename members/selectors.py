@@ -9,10 +9,19 @@ from django.db.models.functions import TruncMonth
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from members.models import Membership, MembershipGrant, Order, Plan
+from members.models import Membership, MembershipGrant, Order, Plan, Subscription
 from members.referrals import top_referrers
 
 READABLE_CACHE_ATTR = "_member_column_ids"
+# "My columns" offers to renew an annual membership this close to its end (or after it).
+RENEW_OFFER_DAYS = 30
+LIVE_SUBSCRIPTION_STATUSES = [
+    Subscription.Status.ACTIVE,
+    Subscription.Status.TRIALING,
+    Subscription.Status.PAST_DUE,
+    Subscription.Status.UNPAID,
+    Subscription.Status.PAUSED,
+]
 
 
 def member_column_ids(user) -> frozenset[int]:
@@ -56,14 +65,46 @@ def membership_of(user, column) -> Membership | None:
     return Membership.objects.filter(user=user, column=column).first()
 
 
-def bookshelf(user):
-    """The reader's memberships, current first, with their columns."""
-    return (
+def bookshelf(user) -> list[Membership]:
+    """The reader's memberships, current first, with their columns, in three queries however many.
+
+    Each membership also carries `auto_renewal`, the subscription that may still renew it (or
+    None), and `renew_offered`: an annual membership ending within RENEW_OFFER_DAYS, or ended,
+    that nothing will renew automatically."""
+    memberships = list(
         Membership.objects.filter(user=user)
         .select_related("column")
         .prefetch_related("column__authors")
         .order_by("revoked_at", "-starts_at")
     )
+    live = Subscription.objects.filter(user=user, status__in=LIVE_SUBSCRIPTION_STATUSES).order_by("created_at")
+    subscriptions = {subscription.column_id: subscription for subscription in live}  # the newest per column
+    soon = timezone.now() + timedelta(days=RENEW_OFFER_DAYS)
+    for membership in memberships:
+        membership.auto_renewal = subscriptions.get(membership.column_id)
+        membership.renew_offered = (
+            membership.revoked_at is None
+            and membership.expires_at is not None
+            and membership.expires_at <= soon
+            and not (membership.auto_renewal and membership.auto_renewal.renews)
+        )
+    return memberships
+
+
+def renewing_subscription(user, column) -> Subscription | None:
+    """A subscription that will still charge this reader for this column: a second one would bill twice."""
+    if not user.is_authenticated:
+        return None
+    return (
+        Subscription.objects.filter(user=user, column=column, status__in=LIVE_SUBSCRIPTION_STATUSES, cancel_at_period_end=False)
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def subscription_for_reader(user, pk: int) -> Subscription:
+    """A reader's own subscription; anyone else's is a 404."""
+    return get_object_or_404(Subscription.objects.select_related("column"), user=user, pk=pk)
 
 
 def plan_for_sale(plan_id: int) -> Plan:

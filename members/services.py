@@ -2,19 +2,22 @@
 
 import logging
 import secrets
-from datetime import timedelta
+import uuid
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from members.coupons import discount_for
-from members.models import Commission, Coupon, Membership, MembershipGrant, Order, Plan, ReferralProgram, RedeemCode
+from members.models import Commission, Coupon, Membership, MembershipGrant, Order, Plan, ReferralProgram, RedeemCode, Subscription
 from members.selectors import forget_member_columns
 
 logger = logging.getLogger(__name__)
 
 ANNUAL_DAYS = 365
+# Renewal orders take their checkout token from the provider's invoice, so one invoice is one order.
+RENEWAL_TOKEN_NAMESPACE = uuid.UUID("6f1d7c52-3b8e-4f0a-9d55-2c1e8a7b9f30")
 
 
 class PaymentMismatch(Exception):
@@ -80,15 +83,25 @@ def new_order_number() -> str:
 
 
 def order_create(
-    *, user, plan: Plan, provider: str, checkout_token, return_url: str = "", coupon: Coupon | None = None, referrer=None
+    *,
+    user,
+    plan: Plan,
+    provider: str,
+    checkout_token,
+    return_url: str = "",
+    coupon: Coupon | None = None,
+    referrer=None,
+    renews_automatically: bool = False,
 ) -> Order:
     """The order of one checkout form: submitting the same form again returns the same order.
 
     The coupon, if any, must already be checked as usable for this plan; a referrer who is the
-    buyer is ignored (nobody earns a commission on their own purchase)."""
+    buyer is ignored (nobody earns a commission on their own purchase). Automatic renewal is for
+    annual plans at full price only: a coupon's price holds for one payment, not every year."""
     existing = Order.objects.filter(user=user, checkout_token=checkout_token).first()
     if existing is not None:
         return existing
+    discount_fen = discount_for(coupon, plan.price_fen)
     try:
         with transaction.atomic():
             return Order.objects.create(
@@ -98,17 +111,62 @@ def order_create(
                 plan=plan,
                 plan_kind=plan.kind,
                 list_price_fen=plan.price_fen,
-                discount_fen=discount_for(coupon, plan.price_fen),
-                amount_fen=plan.price_fen - discount_for(coupon, plan.price_fen),
+                discount_fen=discount_fen,
+                amount_fen=plan.price_fen - discount_fen,
                 coupon=coupon,
                 referrer=referrer if referrer is not None and referrer.pk != user.pk else None,
                 provider=provider,
                 checkout_token=checkout_token,
                 return_url=return_url,
+                renews_automatically=renews_automatically and plan.kind == Plan.Kind.ANNUAL and discount_fen == 0,
             )
     except IntegrityError:
         # Two submissions of the same form raced; the other one created it.
         return Order.objects.get(user=user, checkout_token=checkout_token)
+
+
+def order_renewal_create(*, subscription: Subscription, invoice_id: str, amount_fen: int) -> Order:
+    """The order for one automatic renewal invoice, made once however often the invoice is reported.
+
+    Its price is what the provider charged, which is the price the reader subscribed at, even if
+    the plan's price has changed since."""
+    if amount_fen <= 0:
+        raise ValueError("A renewal order needs a positive amount.")
+    checkout_token = uuid.uuid5(RENEWAL_TOKEN_NAMESPACE, f"{subscription.provider}:{invoice_id}")
+    existing = Order.objects.filter(user_id=subscription.user_id, checkout_token=checkout_token).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            return Order.objects.create(
+                number=new_order_number(),
+                user_id=subscription.user_id,
+                column_id=subscription.column_id,
+                plan_id=subscription.plan_id,
+                plan_kind=Plan.Kind.ANNUAL,
+                list_price_fen=amount_fen,
+                amount_fen=amount_fen,
+                provider=subscription.provider,
+                checkout_token=checkout_token,
+                renews_automatically=True,
+                is_automatic_renewal=True,
+                subscription=subscription,
+                provider_invoice_id=invoice_id[:200],
+            )
+    except IntegrityError:
+        # The same invoice reported twice at the same moment; the other delivery created it.
+        return Order.objects.get(user_id=subscription.user_id, checkout_token=checkout_token)
+
+
+def order_set_references(*, order_id: int, reference: str = "", invoice_id: str = "") -> None:
+    """Remember how the provider names this payment, so a later refund or dispute finds the order."""
+    fields = {}
+    if reference:
+        fields["provider_reference"] = reference[:200]
+    if invoice_id:
+        fields["provider_invoice_id"] = invoice_id[:200]
+    if fields:
+        Order.objects.filter(pk=order_id).update(**fields, updated_at=timezone.now())
 
 
 def order_mark_paid(*, order_id: int, amount_fen: int, reference: str = "") -> tuple[Order, bool]:
@@ -172,6 +230,79 @@ def order_refund(*, order_id: int) -> Order:
         Membership.objects.filter(grants__order=order, revoked_at__isnull=True).update(revoked_at=order.refunded_at)
         Commission.objects.filter(order=order, status=Commission.Status.OWED).update(status=Commission.Status.CANCELLED)
     return order
+
+
+def order_dispute_opened(*, order_id: int) -> Order:
+    """The payer disputed the charge with their bank: the access it bought is paused at once, as
+    for a refund, until the dispute is settled. Only a paid order can be disputed."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order_id)
+        if order.status != Order.Status.PAID:
+            return order
+        order.status = Order.Status.DISPUTED
+        order.disputed_at = timezone.now()
+        order.save(update_fields=["status", "disputed_at", "updated_at"])
+        Membership.objects.filter(grants__order=order, revoked_at__isnull=True).update(revoked_at=order.disputed_at)
+    return order
+
+
+def order_dispute_closed(*, order_id: int, won: bool) -> Order:
+    """A settled dispute. Won: the order is paid again and the access the dispute paused comes back
+    (unless something else changed that membership since). Lost: the money went back to the payer,
+    so the access stays ended and no commission is owed on it."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order_id)
+        if order.status != Order.Status.DISPUTED:
+            return order
+        if won:
+            order.status = Order.Status.PAID
+            Membership.objects.filter(grants__order=order, revoked_at=order.disputed_at).update(revoked_at=None)
+        else:
+            order.status = Order.Status.CHARGED_BACK
+            Commission.objects.filter(order=order, status=Commission.Status.OWED).update(status=Commission.Status.CANCELLED)
+        order.save(update_fields=["status", "updated_at"])
+    return order
+
+
+def subscription_sync(
+    *,
+    provider: str,
+    provider_subscription_id: str,
+    order: Order | None = None,
+    status: str = "",
+    cancel_at_period_end: bool | None = None,
+    current_period_end: datetime | None = None,
+    as_of: datetime | None = None,
+) -> Subscription | None:
+    """Record what the provider says about a subscription, creating our row from the order that
+    started it. Returns None for a subscription we cannot place (no row and no order).
+
+    Notifications arrive out of order: a state older than the one we hold (`as_of`) is ignored,
+    and an ended subscription stays ended."""
+    with transaction.atomic():
+        subscription = Subscription.objects.select_for_update().filter(provider_subscription_id=provider_subscription_id).first()
+        if subscription is None:
+            if order is None:
+                return None
+            Subscription.objects.get_or_create(
+                provider_subscription_id=provider_subscription_id,
+                defaults={"user_id": order.user_id, "column_id": order.column_id, "plan_id": order.plan_id, "provider": provider},
+            )
+            subscription = Subscription.objects.select_for_update().get(provider_subscription_id=provider_subscription_id)
+        stale = as_of is not None and subscription.synced_at is not None and as_of < subscription.synced_at
+        if not stale and subscription.status != Subscription.Status.CANCELED:
+            if status:
+                subscription.status = status[:20]
+            if cancel_at_period_end is not None:
+                subscription.cancel_at_period_end = cancel_at_period_end
+            if current_period_end is not None:
+                subscription.current_period_end = current_period_end
+            if as_of is not None:
+                subscription.synced_at = as_of
+            subscription.save()
+        if order is not None:
+            Order.objects.filter(pk=order.pk, subscription__isnull=True).update(subscription=subscription)
+    return subscription
 
 
 def coupon_count_use(*, coupon_id: int) -> None:

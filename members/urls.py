@@ -1,11 +1,15 @@
 from django.urls import path
 
-from members import views, webhooks
+from members import reading_options, views, webhooks
 
 app_name = "members"
 
 urlpatterns = [
     path("me/columns/", views.my_columns, name="my-columns"),
+    path("me/columns/<slug:slug>/feed-key/", reading_options.feed_key_change, name="feed-key"),
+    path("me/columns/<slug:slug>/emails/", reading_options.email_preference, name="email-preference"),
+    path("unsubscribe/<str:token>/", reading_options.unsubscribe, name="unsubscribe"),
+    path("me/subscriptions/<int:pk>/renewal/", views.subscription_renewal, name="subscription-renewal"),
     path("me/orders/", views.order_list, name="orders"),
     path("me/referrals/", views.my_referrals, name="referrals"),
     path("me/orders/<str:number>/", views.order_detail, name="order"),

@@ -7,6 +7,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -16,11 +18,20 @@ from articles.selectors import column_for_reader
 from members.codes import RedeemError, TooManyAttempts, code_redeem_limited
 from members.coupons import CouponError, PriceQuote, coupon_for_checkout
 from members.forms import CheckoutForm
-from members.models import Order
-from members.payments import enabled_provider, enabled_providers, wechat
+from members.models import Order, Plan
+from members.payments import enabled_provider, enabled_providers, stripe, wechat
 from members.referrals import referral_summary, referrer_for_checkout
-from members.selectors import bookshelf, membership_of, order_for_reader, orders_of, plan_for_sale
+from members.selectors import (
+    bookshelf,
+    membership_of,
+    order_for_reader,
+    orders_of,
+    plan_for_sale,
+    renewing_subscription,
+    subscription_for_reader,
+)
 from members.services import PaymentMismatch, order_create, order_mark_failed, order_mark_paid
+from portal.client_ip import client_ip
 
 logger = logging.getLogger(__name__)
 
@@ -34,8 +45,41 @@ def safe_next(request, fallback: str) -> str:
 
 @login_required
 def my_columns(request):
-    memberships = list(bookshelf(request.user))
-    return render(request, "members/my_columns.html", {"memberships": memberships})
+    return render(request, "members/my_columns.html", {"memberships": bookshelf(request.user)})
+
+
+@login_required
+@require_POST
+def subscription_renewal(request, pk):
+    """Stop or resume a subscription's automatic renewal. Stripe is asked first; our record
+    changes only with its answer, and the reader keeps what they paid for either way."""
+    subscription = subscription_for_reader(request.user, pk)
+    action = request.POST.get("action")
+    if action not in ("cancel", "resume"):
+        messages.error(request, _("Choose to cancel or to resume the automatic renewal."))
+        return redirect("members:my-columns")
+    if not subscription.is_live:
+        messages.error(request, _("This automatic renewal has already ended. You can renew by hand from the column’s page."))
+        return redirect("members:my-columns")
+    if subscription.provider != stripe.StripeProvider.name or enabled_provider(stripe.StripeProvider.name) is None:
+        messages.error(request, _("Automatic renewal cannot be changed at the moment. Nothing was changed; please try again later."))
+        return redirect("members:my-columns")
+    try:
+        subscription = stripe.subscription_renewal_set(subscription, renew=action == "resume")
+    except stripe.StripeError:
+        logger.exception("Could not change the renewal of subscription %s", subscription.provider_subscription_id)
+        messages.error(request, _("The payment service did not accept the change. Your automatic renewal is as it was; please try again later."))
+        return redirect("members:my-columns")
+    membership = membership_of(request.user, subscription.column)
+    end = subscription.current_period_end or (membership.expires_at if membership else None)
+    date = f"{timezone.localtime(end):%Y-%m-%d}" if end else "—"
+    if subscription.renews:
+        messages.success(request, _("Automatic renewal is on again: the next year is charged on %(date)s.") % {"date": date})
+    else:
+        messages.success(
+            request, _("Automatic renewal is cancelled. Nothing more will be charged, and you keep reading until %(date)s.") % {"date": date}
+        )
+    return redirect("members:my-columns")
 
 
 def join_column(request, slug):
@@ -60,10 +104,15 @@ def checkout(request, plan_id):
     providers = enabled_providers()
     next_url = safe_next(request, plan.column.get_absolute_url())
     raw_code = request.GET.get("coupon", "")
+    already_renewing = renewing_subscription(request.user, plan.column)
+    offers_renewal = (
+        plan.kind == Plan.Kind.ANNUAL and enabled_provider(stripe.StripeProvider.name) is not None and already_renewing is None
+    )
     form = CheckoutForm(
         request.POST or None,
         providers=providers,
         plan=plan,
+        offers_renewal=offers_renewal,
         initial={"checkout_token": uuid.uuid4(), "next": next_url, "coupon": raw_code},
     )
     coupon, coupon_error = None, None
@@ -81,6 +130,7 @@ def checkout(request, plan_id):
                 return_url=next_url,
                 coupon=coupon,
                 referrer=referrer_for_checkout(request),
+                renews_automatically=provider.name == stripe.StripeProvider.name and bool(form.cleaned_data.get("renew")),
             )
             if order.status != Order.Status.PENDING:
                 return redirect(order.get_absolute_url())
@@ -100,6 +150,8 @@ def checkout(request, plan_id):
         "quote": PriceQuote.of(plan, coupon),
         "coupon": coupon,
         "coupon_error": coupon_error,
+        "offers_renewal": offers_renewal,
+        "already_renewing": already_renewing,
     }
     return render(request, "members/checkout.html", context)
 
@@ -147,7 +199,7 @@ def redeem_code(request):
     if request.method == "POST":
         typed = request.POST.get("code", "").strip()[:64]
         try:
-            membership = code_redeem_limited(user=request.user, client_ip=request.META.get("REMOTE_ADDR", ""), raw_code=typed)
+            membership = code_redeem_limited(user=request.user, client_ip=client_ip(request), raw_code=typed)
         except RedeemError as refusal:
             error, status = str(refusal), 429 if isinstance(refusal, TooManyAttempts) else 400
         else:
@@ -163,8 +215,35 @@ def wechat_pay(request, number):
     order = order_for_reader(request.user, number)
     if order.status != Order.Status.PENDING or order.provider != wechat.WechatPayProvider.name:
         return redirect(order.get_absolute_url())
+    if request.method == "POST":
+        # "I have paid": ask WeChat Pay instead of waiting for its notification.
+        try:
+            order = wechat.order_check(order)
+        except wechat.CheckedTooRecently:
+            messages.info(request, _("We checked a moment ago. Please wait a few seconds and check again."))
+            return redirect(request.path)
+        except wechat.WechatPayError as error:
+            logger.warning("Could not ask WeChat Pay about order %s: %s", order.number, error)
+            messages.error(
+                request,
+                _("WeChat Pay is not answering. If you have paid, your access opens as soon as it confirms; please check again in a minute."),
+            )
+            return redirect(request.path)
+        if order.status == Order.Status.PAID:
+            messages.success(request, _("Payment received. Welcome, you can read everything now."))
+            return redirect(order.return_url or order.column.get_absolute_url())
+        if order.status == Order.Status.PENDING:
+            messages.info(
+                request, _("WeChat Pay has not confirmed a payment for this order yet. If you have just paid, wait a moment and check again.")
+            )
+            return redirect(request.path)
+        return redirect(order.get_absolute_url())
     try:
         code_url = wechat.code_url_for(order)
+    except wechat.OrderExpired:
+        if wechat.order_expire(order).status != Order.Status.PAID:
+            messages.info(request, _("This QR code has expired. Nothing was charged; you can start the purchase again."))
+        return redirect(order.get_absolute_url())
     except wechat.WechatPayError:
         logger.exception("Could not create a WeChat Pay order for %s", order.number)
         messages.error(request, _("The payment service is not answering. Nothing was charged; please try again."))
@@ -172,7 +251,7 @@ def wechat_pay(request, number):
     # segno writes the SVG itself from WeChat's code_url, nothing the reader sent; a white
     # background keeps the code scannable on a dark theme.
     qr_svg = mark_safe(segno.make(code_url, error="m").svg_inline(scale=6, light="#fff", title=_("WeChat Pay QR code")))
-    return render(request, "members/wechat_pay.html", {"order": order, "qr_svg": qr_svg})
+    return render(request, "members/wechat_pay.html", {"order": order, "qr_svg": qr_svg, "pay_until": wechat.expires_at(order)})
 
 
 @login_required

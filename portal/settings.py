@@ -2,8 +2,10 @@
 .env.example lists them. With DJANGO_DEBUG off the site refuses the development secret key."""
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -37,8 +39,10 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.sitemaps",
     "allauth",
     "allauth.account",
+    "csp",
     "taggit",
     "articles",
     "members",
@@ -47,6 +51,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Below WhiteNoise, so static files keep their long public caching and carry no page headers.
+    "portal.middleware.PrivateCacheMiddleware",
+    "portal.middleware.PermissionsPolicyMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -86,6 +94,9 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # During a database outage requests fail within seconds (a friendly 503), not at gunicorn's timeout.
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env_int("DJANGO_DB_CONNECT_TIMEOUT", 3)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
@@ -100,7 +111,8 @@ REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Answers as a miss while Redis is down (and logs it), so the site keeps serving.
+            "BACKEND": "portal.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("DJANGO_CACHE_PREFIX", "portal"),
             "TIMEOUT": 300,
@@ -136,7 +148,24 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = True
 ACCOUNT_SESSION_REMEMBER = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
-ACCOUNT_DEFAULT_HTTP_PROTOCOL = env_str("DJANGO_HTTP_PROTOCOL", "http")
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = env_str("DJANGO_HTTP_PROTOCOL", "http" if DEBUG else "https")
+# Rate limits, counted in the default cache (Redis in production, so every web worker shares the
+# counts) per client address (portal.client_ip, through the adapter) and per email ("key").
+ACCOUNT_ADAPTER = "portal.account_adapter.AccountAdapter"
+ACCOUNT_USER_DISPLAY = "portal.account_adapter.user_display"
+ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",
+    "login_failed": "10/m/ip,5/5m/key",
+    "signup": "20/m/ip,100/h/ip",
+    "confirm_email": "1/10s/key",
+    "reset_password": "20/m/ip,5/h/key",
+    "reset_password_from_key": "20/m/ip",
+    "change_password": "5/m/user",
+    "manage_email": "10/m/user",
+    "reauthenticate": "10/m/user",
+    # Ours: every password tried at /admin/login/ (portal.admin_login), per address and per username.
+    "admin_login": "10/m/ip,5/5m/key",
+}
 
 # Mail: printed on the console by default; EMAIL_URL selects SMTP, a directory or memory.
 globals().update(email_settings(env_str("EMAIL_URL", "console://")))
@@ -146,7 +175,11 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Simplified Chinese first; English through the same catalogues.
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# locale_overrides/ holds hand-kept corrections to other packages' wording (allauth's Chinese), which
+# `makemessages --no-obsolete` would drop from locale/ since the msgids are not in our sources. Both
+# directories win over every package's catalogue. locale/ must stay first: makemessages writes our
+# strings into the first entry.
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale_overrides"]
 TIME_ZONE = env_str("DJANGO_TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
@@ -158,24 +191,60 @@ MEDIA_URL = env_str("DJANGO_MEDIA_URL", "/media/")
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 # Media is served by the application itself unless a web server in front takes it over.
 SERVE_MEDIA = env_bool("DJANGO_SERVE_MEDIA", True)
+# Uploaded and imported images: larger files are refused before decoding, larger pictures from
+# their header before a pixel is decompressed (articles.images).
+IMAGE_MAX_BYTES = env_int("DJANGO_IMAGE_MAX_BYTES", 10 * 1024 * 1024)
+IMAGE_MAX_PIXELS = env_int("DJANGO_IMAGE_MAX_PIXELS", 40_000_000)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
+# Behind a reverse proxy: how many proxies of ours append to X-Forwarded-For (0 = none, trust only
+# the direct peer). portal.client_ip reads the client address from exactly that position.
+TRUSTED_PROXY_COUNT = env_int("DJANGO_TRUSTED_PROXY_COUNT", 0)
+# The header the proxy sets to "https" for HTTPS requests; it must overwrite what clients send.
+_proxy_ssl_header = env_str("DJANGO_SECURE_PROXY_SSL_HEADER", "X-Forwarded-Proto" if TRUSTED_PROXY_COUNT else "")
+if _proxy_ssl_header:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_ssl_header.upper().replace("-", "_"), "https")
+
+# HTTPS only in production: redirect plain HTTP, and tell browsers (HSTS) never to try it again.
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
+# Load balancers probe over plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 0 if DEBUG else 60 * 60 * 24 * 365)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", False)
+# Joining the browsers' preload list is a separate decision that takes months to undo, so it is off
+# unless asked for, and check --deploy's reminder about it (security.W021) is silenced meanwhile.
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Browser features no page of ours uses, switched off for every page (portal.middleware).
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), "
+    "payment=(), usb=(), browsing-topics=()"
+)
 
 TAGGIT_CASE_INSENSITIVE = True
+
+# bench/web.py's ceiling: a view that does nothing, routed at /bench/bare/ only when this is on.
+BENCH_BARE_VIEW = env_bool("DJANGO_BENCH_BARE_VIEW", False)
 
 # Portal behaviour.
 PAGE_SIZE = env_int("DJANGO_PAGE_SIZE", 12)
 # A purchase this many days after a visit through a ?refer= link earns its referrer a commission.
 REFERRAL_WINDOW_DAYS = env_int("DJANGO_REFERRAL_WINDOW_DAYS", 30)
+# Feeds, sitemaps and new-article emails: articles per feed; only articles published within this
+# many days (and not imported) are emailed to members; emails sent per batch over one connection.
+FEED_ITEMS = env_int("DJANGO_FEED_ITEMS", 20)
+NEW_ARTICLE_EMAIL_DAYS = env_int("DJANGO_NEW_ARTICLE_EMAIL_DAYS", 2)
+NEW_ARTICLE_EMAIL_BATCH = env_int("DJANGO_NEW_ARTICLE_EMAIL_BATCH", 100)
 
 # Payments. Manual transfer is always offered; the sandbox (a fake checkout that succeeds or fails
 # on demand) only with DEBUG on or when explicitly enabled.
@@ -186,12 +255,19 @@ MANUAL_PAYMENT_INSTRUCTIONS = env_str(
 )
 
 # Stripe: offered only when both keys are set. The endpoint secret (whsec_…) belongs to the webhook
-# pointed at SITE_URL + /webhooks/stripe/, listening to checkout.session.* and charge.refunded.
+# pointed at SITE_URL + /webhooks/stripe/, listening to: checkout.session.completed,
+# checkout.session.async_payment_succeeded, checkout.session.async_payment_failed,
+# checkout.session.expired, charge.refunded, charge.dispute.created, charge.dispute.closed,
+# invoice.paid, invoice.payment_failed, invoice_payment.paid, customer.subscription.updated and
+# customer.subscription.deleted (the full list is members.payments.stripe.EVENT_HANDLERS; others
+# are acknowledged and ignored). Annual plans renew yearly as Stripe subscriptions.
 STRIPE_SECRET_KEY = env_str("DJANGO_STRIPE_SECRET_KEY", "")
 STRIPE_WEBHOOK_SECRET = env_str("DJANGO_STRIPE_WEBHOOK_SECRET", "")
 
-# WeChat Pay (API v3, Native QR code): offered only when all six are set. Notifications arrive at
-# SITE_URL + /webhooks/wechat-pay/. The platform file is WeChat's platform certificate or, for
+# WeChat Pay (API v3, Native QR code): offered when the first five are set. Notifications arrive at
+# SITE_URL + /webhooks/wechat-pay/. Platform certificates are downloaded (manage.py
+# wechat_pay_certificates, and again when WeChat signs with a new one) into the shared cache and
+# PLATFORM_CERT_DIR; the optional platform file holds WeChat's platform certificate(s) or, for
 # merchants on WeChat's platform public key, that key with its id in DJANGO_WECHAT_PAY_PLATFORM_SERIAL.
 WECHAT_PAY_MCH_ID = env_str("DJANGO_WECHAT_PAY_MCH_ID", "")
 WECHAT_PAY_APP_ID = env_str("DJANGO_WECHAT_PAY_APP_ID", "")
@@ -200,6 +276,29 @@ WECHAT_PAY_PRIVATE_KEY_PATH = env_str("DJANGO_WECHAT_PAY_PRIVATE_KEY_PATH", "")
 WECHAT_PAY_SERIAL_NO = env_str("DJANGO_WECHAT_PAY_SERIAL_NO", "")
 WECHAT_PAY_PLATFORM_CERT_PATH = env_str("DJANGO_WECHAT_PAY_PLATFORM_CERT_PATH", "")
 WECHAT_PAY_PLATFORM_SERIAL = env_str("DJANGO_WECHAT_PAY_PLATFORM_SERIAL", "")
+WECHAT_PAY_PLATFORM_CERT_DIR = env_str("DJANGO_WECHAT_PAY_PLATFORM_CERT_DIR", "")
+
+# Content-Security-Policy (django-csp): scripts and styles only from our own static files, no inline
+# code, no plugins, no framing. JSON-LD blocks are data, not scripts, and need no exception.
+# Forms post to ourselves; the checkout form's redirect to Stripe Checkout counts as a form target.
+_form_targets = ["https://checkout.stripe.com"] if STRIPE_SECRET_KEY else []
+_media = urlsplit(MEDIA_URL)
+_media_origins = [f"{_media.scheme}://{_media.netloc}"] if _media.netloc else []
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", *_media_origins],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF, *_form_targets],
+        "frame-ancestors": [NONE],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+        "upgrade-insecure-requests": not DEBUG,
+    },
+}
 
 LOGGING = {
     "version": 1,

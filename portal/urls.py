@@ -1,11 +1,23 @@
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path, re_path
-from django.views.static import serve
 
+from articles.sitemaps import SITEMAPS, robots_txt, sitemap_index
 from members.dashboard import column_dashboard_view
+from portal.admin_login import rate_limited_login
+from portal.health import bench_bare, healthz
+from portal.media import serve_media
+
+handler500 = "portal.errors.server_error"
+
+admin.site.login = rate_limited_login(admin.site.login)
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("robots.txt", robots_txt, name="robots-txt"),
+    path("sitemap.xml", sitemap_index, name="sitemap-index"),
+    path("sitemap-<section>.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap-section"),
     path("admin/dashboard/<slug:slug>/", column_dashboard_view, name="column-dashboard"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
@@ -14,6 +26,9 @@ urlpatterns = [
     path("", include("articles.urls")),
 ]
 
+if settings.BENCH_BARE_VIEW:
+    urlpatterns.insert(0, path("bench/bare/", bench_bare))
+
 if settings.SERVE_MEDIA:
     prefix = settings.MEDIA_URL.lstrip("/")
-    urlpatterns.append(re_path(rf"^{prefix}(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}))
+    urlpatterns.append(re_path(rf"^{prefix}(?P<path>.*)$", serve_media, {"document_root": settings.MEDIA_ROOT}))

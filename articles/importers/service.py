@@ -12,7 +12,6 @@ the one being written (see `prepared`).
 """
 
 import hashlib
-import io
 import logging
 import multiprocessing
 import os
@@ -26,30 +25,31 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.html import escape
-from PIL import Image, UnidentifiedImageError
 
 from articles.importers import decode_document, parse_document, read_archive
 from articles.importers.base import DocumentError, ParsedArticle, ParsedDocument
+from articles.images import CleanImage, ImageRejected, sanitize_image
 from articles.importers.images import MARKDOWN_IMAGE_RE
 from articles.markdown import RenderAhead, cut_preview, html_to_text, strip_cut_marker
-from articles.models import Article, Author, Column, Section
+from articles.models import SEARCH_FIELDS, Article, Author, Column, Section
 from articles.services import column_refresh_stats
 
 logger = logging.getLogger(__name__)
 
 IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".gif", ".webp"}
-IMAGE_FORMATS = {"PNG", "JPEG", "GIF", "WEBP"}
-MAX_IMAGE_PIXELS = 40_000_000
 # Smaller batches finish before a worker process would have started; more than a few workers
 # would only wait for the one process that writes.
 RENDER_AHEAD_MIN_DOCUMENTS = 20
 RENDER_AHEAD_MAX_WORKERS = 4
 RENDER_AHEAD_DOCUMENTS = 8  # how far ahead of the document being written; bounds the memory held
+# The search documents render() writes; the tags' document is kept by the tags themselves.
+SEARCH_DOCUMENT_FIELDS = [name for name in SEARCH_FIELDS if name != "search_tags"]
 
 
 class Action:
@@ -291,7 +291,7 @@ class DocumentWriter:
             # The stored HTML is replaced by render() whenever it is written, so it need not be read.
             existing = {
                 article.import_ref: article
-                for article in Article.objects.filter(column=column).exclude(import_ref="").defer("body_html", "preview_html").order_by()
+                for article in Article.objects.filter(column=column).exclude(import_ref="").defer("body_html", "preview_html", *SEARCH_FIELDS).order_by()
             }
             taken_numbers = set(Article.objects.filter(column=column).order_by().values_list("number", flat=True))
         next_number = max(taken_numbers, default=0) + 1
@@ -366,7 +366,7 @@ class DocumentWriter:
         if changed:
             Article.objects.bulk_update(
                 changed,
-                ["title", "body", "body_html", "preview_html", "has_more", "summary", "word_count", "section", "full_text_missing", "source_url", "import_digest", "updated_at"],
+                ["title", "body", "body_html", "preview_html", "has_more", "summary", "word_count", *SEARCH_DOCUMENT_FIELDS, "section", "full_text_missing", "source_url", "import_digest", "updated_at"],
                 batch_size=500,
             )
         column_refresh_stats(column_id=column.pk)
@@ -536,11 +536,12 @@ class DocumentWriter:
         data = self.image_data(path)
         if data is None:
             return None
-        name = self.checked_image_name(path, data)
-        if name is None:
+        clean = self.clean_image(path, data)
+        if clean is None:
             return None
+        name = f"imports/{clean.name}"
         self.stored_images[path] = name
-        self.image_payloads[name] = data
+        self.image_payloads[name] = clean.data
         return default_storage.url(name)
 
     def image_data(self, path: str) -> bytes | None:
@@ -553,21 +554,13 @@ class DocumentWriter:
         candidates = [data for name, data in self.images.items() if posixpath.basename(name) == basename]
         return candidates[0] if len(candidates) == 1 else None
 
-    def checked_image_name(self, path: str, data: bytes) -> str | None:
-        """A content-addressed name for a real image of an allowed format; None (and a warning) otherwise."""
+    def clean_image(self, path: str, data: bytes) -> CleanImage | None:
+        """The image re-encoded without metadata (articles.images); None and a warning if it is refused."""
         try:
-            with Image.open(io.BytesIO(data)) as image:
-                image_format = image.format
-                width, height = image.size
-                image.verify()
-        except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError):
-            self.report.warnings.append(f"图片 {path} 无法识别，已用占位框代替。")
+            return sanitize_image(data, max_bytes=settings.IMAGE_MAX_BYTES, max_pixels=settings.IMAGE_MAX_PIXELS)
+        except ImageRejected as rejected:
+            self.report.warnings.append(f"图片 {path} 未导入（{rejected.message}），已用占位框代替。")
             return None
-        if image_format not in IMAGE_FORMATS or width * height > MAX_IMAGE_PIXELS:
-            self.report.warnings.append(f"图片 {path} 的格式或尺寸不受支持，已用占位框代替。")
-            return None
-        extension = {"JPEG": "jpg"}.get(image_format, image_format.lower())
-        return f"imports/{hashlib.sha256(data).hexdigest()[:24]}.{extension}"
 
     def store_images_on_commit(self) -> None:
         payloads = dict(self.image_payloads)

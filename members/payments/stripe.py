@@ -1,34 +1,61 @@
 """Stripe Checkout: the reader pays on Stripe's page; only the signed webhook activates anything.
 
 No SDK: a Checkout Session is one form-encoded POST, and the webhook signature is an HMAC we check
-ourselves (https://docs.stripe.com/webhooks#verify-manually).
+ourselves (https://docs.stripe.com/webhooks#verify-manually). An annual plan at full price may be
+bought as a yearly subscription: each paid renewal invoice becomes an order of its own.
+
+Events are read defensively: Stripe's payloads differ between API versions (an invoice names its
+payment intent directly before 2025-03-31 and through `payments` or `invoice_payment.paid` after;
+a charge names its invoice only in older versions), and a missing or unexpected field is logged
+and answered 2xx with an outcome, never a crash that Stripe would retry for days.
 """
 
 import hashlib
 import hmac
+import http.client
 import json
 import logging
+import re
 import time
 import urllib.error
 import urllib.request
-from urllib.parse import urlencode
+import uuid
+from datetime import UTC, datetime
+from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from members.models import Order, PaymentEvent
-from members.payment_events import EventResult, order_refund_reported
+from members.models import Order, PaymentEvent, Plan, Subscription
+from members.payment_events import EventResult, RetryLater, order_refund_reported
 from members.payments.base import ProviderStart
-from members.services import PaymentMismatch, order_mark_failed, order_mark_paid
+from members.services import (
+    PaymentMismatch,
+    order_dispute_closed,
+    order_dispute_opened,
+    order_mark_failed,
+    order_mark_paid,
+    order_renewal_create,
+    order_set_references,
+    subscription_sync,
+)
 
 logger = logging.getLogger(__name__)
 
 API_BASE = "https://api.stripe.com/v1"
 SIGNATURE_TOLERANCE_SECONDS = 300
 CURRENCY = "cny"
+# An event that overtook the one it depends on is handed back to Stripe (which retries within
+# minutes, then hours) for this long; after that it is recorded as not ours and acknowledged.
+RETRY_WINDOW_SECONDS = 3600
+TIMESTAMP = re.compile(r"[0-9]{1,12}")
+HEX_SIGNATURE = re.compile(r"[0-9a-f]{64}")
+DISPUTE_WON = {"won", "warning_closed", "prevented"}
+DISPUTE_LOST = {"lost"}
 
 
 class StripeError(Exception):
@@ -58,28 +85,63 @@ class StripeProvider:
         return ProviderStart(redirect_url=session["url"])
 
 
+def subscribes(order) -> bool:
+    """Whether this order is paid as a yearly subscription rather than once."""
+    return order.renews_automatically and order.plan_kind == Plan.Kind.ANNUAL and order.discount_fen == 0
+
+
 def checkout_session_create(order) -> dict:
     site = settings.SITE_URL.rstrip("/")
     params = {
-        "mode": "payment",
         "client_reference_id": order.number,
         "metadata[order_number]": order.number,
-        # Copied onto the payment and its charge, so a refund finds the order even before the
-        # session's completion has told us the payment intent.
-        "payment_intent_data[metadata][order_number]": order.number,
         "line_items[0][quantity]": "1",
         "line_items[0][price_data][currency]": CURRENCY,
         "line_items[0][price_data][unit_amount]": str(order.amount_fen),
-        "line_items[0][price_data][product_data][name]": f"{order.column.title} · {order.get_plan_kind_display()}",
+        "line_items[0][price_data][product_data][name]": f"{order.column.title} · {order.get_plan_kind_display()}"[:250],
         # The success page only shows the order; the membership comes from the webhook alone.
         "success_url": site + order.get_absolute_url(),
         "cancel_url": site + reverse("members:checkout", kwargs={"plan_id": order.plan_id}),
     }
+    if order.user.email:
+        params["customer_email"] = order.user.email
+    if subscribes(order):
+        params["mode"] = "subscription"
+        params["line_items[0][price_data][recurring][interval]"] = "year"
+        # Copied onto the subscription and named by its invoices, so a renewal or an invoice that
+        # overtakes the session's completion still finds the order that started it.
+        params["subscription_data[metadata][order_number]"] = order.number
+    else:
+        params["mode"] = "payment"
+        # Copied onto the payment and its charge, so a refund finds the order even before the
+        # session's completion has told us the payment intent.
+        params["payment_intent_data[metadata][order_number]"] = order.number
     # The same order resubmitted within Stripe's 24 hours gets the same session back.
     session = stripe_api_post("/checkout/sessions", params, idempotency_key=f"checkout-session-{order.number}")
     if not isinstance(session.get("id"), str) or not isinstance(session.get("url"), str):
         raise StripeError(f"Stripe answered without a session: {session}")
     return session
+
+
+def subscription_renewal_set(subscription: Subscription, *, renew: bool) -> Subscription:
+    """Ask Stripe to stop (or resume) renewing at the end of the paid period, then record its
+    answer. Raises StripeError, leaving our row as it was, when Stripe refuses or is unreachable."""
+    answer = stripe_api_post(
+        f"/subscriptions/{quote(subscription.provider_subscription_id, safe='')}",
+        {"cancel_at_period_end": "false" if renew else "true"},
+        # Each click is a new request: a key reused for the opposite change would replay the old answer.
+        idempotency_key=f"subscription-renewal-{subscription.pk}-{uuid.uuid4().hex}",
+    )
+    if text(answer, "id") != subscription.provider_subscription_id:
+        raise StripeError(f"Stripe answered about another subscription: {text(answer, 'id')!r}")
+    return subscription_sync(
+        provider=StripeProvider.name,
+        provider_subscription_id=subscription.provider_subscription_id,
+        status=text(answer, "status"),
+        cancel_at_period_end=stops_renewing(answer) if isinstance(answer.get("cancel_at_period_end"), bool) else not renew,
+        current_period_end=period_end_of_subscription(answer),
+        as_of=timezone.now(),
+    )
 
 
 def stripe_api_post(path: str, params: dict[str, str], *, idempotency_key: str) -> dict:
@@ -92,24 +154,51 @@ def stripe_api_post(path: str, params: dict[str, str], *, idempotency_key: str) 
     )
     try:
         with urllib.request.urlopen(request, timeout=20) as response:
-            return json.load(response)
-    except (urllib.error.URLError, TimeoutError, ValueError) as error:
-        raise StripeError(str(error)) from error
+            answer = json.load(response)
+    except urllib.error.HTTPError as error:
+        raise StripeError(f"Stripe refused {path} with {error.code}: {error_message(error)}") from error
+    except (urllib.error.URLError, OSError, http.client.HTTPException, ValueError) as error:
+        raise StripeError(f"Stripe could not be reached for {path}: {error}") from error
+    if not isinstance(answer, dict):
+        raise StripeError(f"Stripe answered {path} with something other than an object.")
+    return answer
+
+
+def error_message(error: urllib.error.HTTPError) -> str:
+    """Stripe's own explanation from an error answer, for the log."""
+    try:
+        body = json.loads(error.read() or b"{}")
+    except (ValueError, OSError):
+        return error.reason or ""
+    return text(mapping(body, "error"), "message") or str(error.reason or "")
 
 
 def event_from_webhook(payload: bytes, signature_header: str, *, secret: str, now: float | None = None) -> dict:
-    """The event in a webhook body, once its Stripe-Signature header proves Stripe sent it recently."""
-    pairs = [item.split("=", 1) for item in signature_header.split(",") if "=" in item]
-    timestamps = [value.strip() for key, value in pairs if key.strip() == "t"]
-    signatures = [value.strip() for key, value in pairs if key.strip() == "v1"]
-    if not timestamps or not signatures or not timestamps[0].isdigit():
+    """The event in a webhook body, once its Stripe-Signature header proves Stripe sent it recently.
+
+    The header is `t=<unix time>,v1=<hex HMAC-SHA256 of "t.body">[,v1=…][,v0=…]`; while an endpoint
+    secret is being rolled Stripe sends one v1 per secret, and any may match. Other schemes (v0,
+    Stripe's test scheme) are never accepted."""
+    if not secret:
+        raise SignatureError("No endpoint secret is configured.")
+    timestamp, signatures = None, []
+    for item in signature_header.split(","):
+        key, separator, value = item.partition("=")
+        if not separator:
+            continue
+        key, value = key.strip(), value.strip()
+        if key == "t" and timestamp is None:
+            timestamp = value
+        elif key == "v1" and HEX_SIGNATURE.fullmatch(value):
+            signatures.append(value)
+    if timestamp is None or not TIMESTAMP.fullmatch(timestamp) or not signatures:
         raise SignatureError("The Stripe-Signature header has no timestamp or no v1 signature.")
-    expected = hmac.new(secret.encode(), timestamps[0].encode() + b"." + payload, hashlib.sha256).hexdigest()
-    # Stripe sends several v1 signatures while an endpoint secret is being rolled.
+    expected = hmac.new(secret.encode(), timestamp.encode() + b"." + payload, hashlib.sha256).hexdigest()
     if not any(hmac.compare_digest(expected, signature) for signature in signatures):
         raise SignatureError("No v1 signature matches the endpoint secret.")
     now = time.time() if now is None else now
-    if abs(now - int(timestamps[0])) > SIGNATURE_TOLERANCE_SECONDS:
+    # Both ways: a signature from the future is as suspect as an old one.
+    if abs(now - int(timestamp)) > SIGNATURE_TOLERANCE_SECONDS:
         raise SignatureError("The signature is too old; this may be a replay.")
     try:
         event = json.loads(payload)
@@ -120,46 +209,130 @@ def event_from_webhook(payload: bytes, signature_header: str, *, secret: str, no
     return event
 
 
+# Reading payloads: each helper answers with an empty value rather than raising on a missing key.
+
+
+def mapping(container, key: str) -> dict:
+    value = container.get(key) if isinstance(container, dict) else None
+    return value if isinstance(value, dict) else {}
+
+
+def text(container, key: str) -> str:
+    value = container.get(key) if isinstance(container, dict) else None
+    return value if isinstance(value, str) else ""
+
+
+def ref_id(value) -> str:
+    """An expandable field: an id string, or the expanded object carrying its id."""
+    if isinstance(value, str):
+        return value
+    return text(value, "id")
+
+
+def whole_number(value) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def moment(value) -> datetime | None:
+    seconds = whole_number(value)
+    if seconds is None or seconds <= 0:
+        return None
+    try:
+        return datetime.fromtimestamp(seconds, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def first_item(container, key: str) -> dict:
+    items = mapping(container, key).get("data")
+    return items[0] if isinstance(items, list) and items and isinstance(items[0], dict) else {}
+
+
 def event_handle(event: dict) -> EventResult:
     """Apply one verified event. Called inside the transaction that records it."""
-    kind = event["type"]
-    data = event.get("data", {}).get("object", {})
-    if kind in ("checkout.session.completed", "checkout.session.async_payment_succeeded"):
-        return session_paid(data)
-    if kind in ("checkout.session.async_payment_failed", "checkout.session.expired"):
-        return session_failed(data, reason=f"stripe: {kind}")
-    if kind == "charge.refunded":
-        return charge_refunded(data)
-    return EventResult(order=None, outcome="ignored: not an event we act on")
+    data = event.get("data")
+    obj = data.get("object") if isinstance(data, dict) else None
+    handler = EVENT_HANDLERS.get(event["type"])
+    if handler is None:
+        return EventResult(order=None, outcome="ignored: not an event we act on")
+    if not isinstance(obj, dict):
+        logger.warning("Stripe event %s (%s) carries no object", event["id"], event["type"])
+        return EventResult(order=None, outcome="ignored: the event carries no object")
+    return handler(obj, as_of=moment(event.get("created")))
+
+
+def not_ready(as_of: datetime | None, what: str) -> EventResult:
+    """An event that names something we do not know yet: Stripe sends it again while it is recent
+    (the event it depends on is on its way); an old one is recorded for an editor and let go."""
+    if as_of is not None and (timezone.now() - as_of).total_seconds() < RETRY_WINDOW_SECONDS:
+        raise RetryLater(what)
+    logger.error("Stripe event not applied: %s", what)
+    return EventResult(order=None, outcome=f"ignored: {what}")
+
+
+def stripe_orders():
+    return Order.objects.filter(provider=StripeProvider.name)
 
 
 def order_of_session(session: dict) -> Order | None:
-    number = session.get("client_reference_id") or (session.get("metadata") or {}).get("order_number")
-    return Order.objects.filter(number=number, provider=StripeProvider.name).first() if number else None
+    number = text(session, "client_reference_id") or text(mapping(session, "metadata"), "order_number")
+    return stripe_orders().filter(number=number).first() if number else None
 
 
-def session_paid(session: dict) -> EventResult:
+def pay(order: Order, *, amount, currency: str, reference: str, payment_intent: str) -> EventResult:
+    """Apply a payment Stripe confirmed to our order, unless it was refunded first or does not match."""
+    if payment_intent and refund_seen_before(payment_intent):
+        order_refund_reported(order_id=order.pk)
+        return EventResult(order=order, outcome="refused: the payment was refunded before it was confirmed")
+    try:
+        if currency.lower() != CURRENCY or whole_number(amount) is None:
+            raise PaymentMismatch(f"Order {order.number} was paid {amount!r} {currency!r}, not in {CURRENCY}.")
+        paid_order, activated = order_mark_paid(order_id=order.pk, amount_fen=amount, reference=reference)
+    except PaymentMismatch as error:
+        # Stripe retrying would not change the amount; an editor settles it from the event log.
+        logger.error("Stripe payment not applied: %s", error)
+        return EventResult(order=order, outcome=f"refused: {error}")
+    if activated:
+        return EventResult(order=paid_order, outcome="activated")
+    known = paid_order.provider_reference
+    if payment_intent and known.startswith("pi_") and known != payment_intent:
+        # Two Checkout Sessions of one order both paid (the first one's 24-hour idempotency lapsed).
+        logger.error("Order %s was paid twice, by %s and %s: refund one of them", order.number, known, payment_intent)
+        return EventResult(order=paid_order, outcome=f"already paid by {known}: refund {payment_intent}"[:200])
+    if payment_intent and not known.startswith("pi_"):
+        order_set_references(order_id=order.pk, reference=payment_intent)
+    return EventResult(order=paid_order, outcome="already paid")
+
+
+def session_paid(session: dict, *, as_of=None) -> EventResult:
     order = order_of_session(session)
     if order is None:
         return EventResult(order=None, outcome="ignored: no order for this session")
     if session.get("payment_status") != "paid":
         # A delayed method (bank debit): async_payment_succeeded or _failed follows.
-        return EventResult(order=order, outcome=f"waiting: payment status {session.get('payment_status')}")
-    payment_intent = session.get("payment_intent") or ""
-    if payment_intent and refund_seen_before(payment_intent):
-        order_refund_reported(order_id=order.pk)
-        return EventResult(order=order, outcome="refused: the payment was refunded before it was confirmed")
-    amount = session.get("amount_total")
-    currency = (session.get("currency") or "").lower()
-    try:
-        if currency != CURRENCY or not isinstance(amount, int):
-            raise PaymentMismatch(f"Order {order.number} was paid {amount!r} {currency!r}, not in {CURRENCY}.")
-        _, activated = order_mark_paid(order_id=order.pk, amount_fen=amount, reference=payment_intent or session["id"])
-    except PaymentMismatch as error:
-        # Stripe retrying would not change the amount; an editor settles it from the event log.
-        logger.error("Stripe payment not applied: %s", error)
-        return EventResult(order=order, outcome=f"refused: {error}")
-    return EventResult(order=order, outcome="activated" if activated else "already paid")
+        return EventResult(order=order, outcome=f"waiting: payment status {text(session, 'payment_status') or 'unknown'}")
+    invoice_id = ref_id(session.get("invoice"))
+    if invoice_id and not order.provider_invoice_id:
+        order_set_references(order_id=order.pk, invoice_id=invoice_id)
+    payment_intent = ref_id(session.get("payment_intent")) or payment_intent_reported_for(invoice_id)
+    result = pay(
+        order,
+        amount=session.get("amount_total"),
+        currency=text(session, "currency"),
+        reference=payment_intent or invoice_id or text(session, "id"),
+        payment_intent=payment_intent,
+    )
+    subscription_id = ref_id(session.get("subscription"))
+    if text(session, "mode") == "subscription" and subscription_id:
+        subscription_sync(
+            provider=StripeProvider.name,
+            provider_subscription_id=subscription_id,
+            order=order,
+            status=Subscription.Status.ACTIVE,
+            as_of=as_of,
+        )
+        return EventResult(order=result.order, outcome=f"{result.outcome}; renews automatically"[:200])
+    return result
 
 
 def session_failed(session: dict, *, reason: str) -> EventResult:
@@ -180,17 +353,261 @@ def refund_seen_before(payment_intent: str) -> bool:
     ).exists()
 
 
-def charge_refunded(charge: dict) -> EventResult:
-    number = (charge.get("metadata") or {}).get("order_number")
-    payment_intent = charge.get("payment_intent") or ""
-    orders = Order.objects.filter(provider=StripeProvider.name)
-    if number:
-        order = orders.filter(number=number).first()
-    else:
-        order = orders.filter(provider_reference=payment_intent).first() if payment_intent else None
+def invoice_payment_events():
+    return PaymentEvent.objects.filter(provider=StripeProvider.name, event_type="invoice_payment.paid")
+
+
+def payment_intent_reported_for(invoice_id: str) -> str:
+    """The payment intent an earlier invoice_payment.paid event named for this invoice (API 2025-03-31 on)."""
+    if not invoice_id:
+        return ""
+    event = invoice_payment_events().filter(payload__data__object__invoice=invoice_id).first()
+    return ref_id(mapping(mapping(mapping(event.payload if event else {}, "data"), "object"), "payment").get("payment_intent"))
+
+
+def invoice_reported_for(payment_intent: str) -> str:
+    event = invoice_payment_events().filter(payload__data__object__payment__payment_intent=payment_intent).first()
+    return ref_id(mapping(mapping(event.payload if event else {}, "data"), "object").get("invoice"))
+
+
+def order_of_payment(*, number: str = "", invoice_id: str = "", payment_intent: str = "") -> Order | None:
+    """The order a charge, refund or dispute is about, by whatever the payload names: our order
+    number (one-off payments carry it), the invoice (subscriptions), or the payment intent."""
+    orders = stripe_orders()
+    if number and (order := orders.filter(number=number).first()):
+        return order
+    if invoice_id and (order := orders.filter(provider_invoice_id=invoice_id).first()):
+        return order
+    if payment_intent:
+        if order := orders.filter(provider_reference=payment_intent).first():
+            return order
+        if reported := invoice_reported_for(payment_intent):
+            return orders.filter(provider_invoice_id=reported).first()
+    return None
+
+
+def charge_refunded(charge: dict, *, as_of=None) -> EventResult:
+    payment_intent = ref_id(charge.get("payment_intent"))
+    order = order_of_payment(
+        number=text(mapping(charge, "metadata"), "order_number"), invoice_id=ref_id(charge.get("invoice")), payment_intent=payment_intent
+    )
     if order is None:
         return EventResult(order=None, outcome=f"kept: refund of {payment_intent or 'an unknown payment'}, no order yet")
-    if not charge.get("refunded"):
+    if charge.get("refunded") is not True:
         return EventResult(order=order, outcome="kept: partial refund, access unchanged")
     order = order_refund_reported(order_id=order.pk)
     return EventResult(order=order, outcome="refunded")
+
+
+def order_of_dispute(dispute: dict) -> Order | None:
+    charge = dispute.get("charge")
+    # An expanded charge carries the order number (one-off payments) or the invoice (older API versions).
+    return order_of_payment(
+        number=text(mapping(charge, "metadata"), "order_number") if isinstance(charge, dict) else "",
+        invoice_id=ref_id(charge.get("invoice")) if isinstance(charge, dict) else "",
+        payment_intent=ref_id(dispute.get("payment_intent")) or (ref_id(charge.get("payment_intent")) if isinstance(charge, dict) else ""),
+    )
+
+
+def dispute_closed_before(dispute_id: str) -> bool:
+    return bool(dispute_id) and PaymentEvent.objects.filter(
+        provider=StripeProvider.name, event_type="charge.dispute.closed", payload__data__object__id=dispute_id
+    ).exists()
+
+
+def dispute_created(dispute: dict, *, as_of=None) -> EventResult:
+    order = order_of_dispute(dispute)
+    if order is None:
+        logger.error("Stripe dispute %s names no order of ours (charge %s)", text(dispute, "id"), ref_id(dispute.get("charge")))
+        return EventResult(order=None, outcome="kept: dispute of a payment we cannot find")
+    if dispute_closed_before(text(dispute, "id")):
+        return EventResult(order=order, outcome="kept: this dispute was already closed")
+    order = order_dispute_opened(order_id=order.pk)
+    logger.warning("Order %s is disputed (%s); its access is paused", order.number, text(dispute, "reason") or "no reason given")
+    if order.status != Order.Status.DISPUTED:
+        return EventResult(order=order, outcome=f"kept: a dispute of an order that is {order.status}")
+    return EventResult(order=order, outcome="disputed: access paused")
+
+
+def dispute_closed(dispute: dict, *, as_of=None) -> EventResult:
+    order = order_of_dispute(dispute)
+    status = text(dispute, "status")
+    if order is None:
+        logger.error("Stripe dispute %s closed as %s names no order of ours", text(dispute, "id"), status)
+        return EventResult(order=None, outcome=f"kept: dispute closed as {status or 'unknown'}, no order")
+    if status not in DISPUTE_WON | DISPUTE_LOST:
+        logger.error("Stripe dispute %s of order %s closed as %r; nothing changed", text(dispute, "id"), order.number, status)
+        return EventResult(order=order, outcome=f"kept: dispute closed as {status or 'unknown'}")
+    if order.status == Order.Status.PAID:
+        # The closing overtook the opening: open it now, so a lost dispute still ends the access.
+        order_dispute_opened(order_id=order.pk)
+    order = order_dispute_closed(order_id=order.pk, won=status in DISPUTE_WON)
+    if order.status not in (Order.Status.PAID, Order.Status.CHARGED_BACK):
+        return EventResult(order=order, outcome=f"kept: dispute {status}, order is {order.status}")
+    return EventResult(order=order, outcome="dispute won: access restored" if status in DISPUTE_WON else "dispute lost: access stays ended")
+
+
+def subscription_of_invoice(invoice: dict) -> str:
+    """Before API 2025-03-31 an invoice names its subscription; after, its parent does."""
+    return ref_id(invoice.get("subscription")) or ref_id(mapping(mapping(invoice, "parent"), "subscription_details").get("subscription"))
+
+
+def order_number_of_invoice(invoice: dict) -> str:
+    """The order number we put on the subscription's metadata, as the invoice repeats it."""
+    details = mapping(invoice, "subscription_details") or mapping(mapping(invoice, "parent"), "subscription_details")
+    return text(mapping(details, "metadata"), "order_number")
+
+
+def payment_intent_of_invoice(invoice: dict) -> str:
+    if payment_intent := ref_id(invoice.get("payment_intent")):
+        return payment_intent
+    payments = mapping(invoice, "payments").get("data")
+    for invoice_payment in payments if isinstance(payments, list) else []:
+        if payment_intent := ref_id(mapping(invoice_payment, "payment").get("payment_intent")):
+            return payment_intent
+    return payment_intent_reported_for(text(invoice, "id"))
+
+
+def period_end_of_invoice(invoice: dict) -> datetime | None:
+    return moment(mapping(first_item(invoice, "lines"), "period").get("end")) or moment(invoice.get("period_end"))
+
+
+def period_end_of_subscription(subscription: dict) -> datetime | None:
+    """On the subscription before API 2025-03-31, on its items after."""
+    return moment(subscription.get("current_period_end")) or moment(first_item(subscription, "items").get("current_period_end"))
+
+
+def stops_renewing(subscription: dict) -> bool:
+    # Newer dashboards cancel "at period end" through cancel_at rather than cancel_at_period_end.
+    return subscription.get("cancel_at_period_end") is True or whole_number(subscription.get("cancel_at")) is not None
+
+
+def subscription_placed(subscription_id: str, order: Order | None, **state) -> Subscription | None:
+    return subscription_sync(provider=StripeProvider.name, provider_subscription_id=subscription_id, order=order, **state)
+
+
+def invoice_paid(invoice: dict, *, as_of=None) -> EventResult:
+    """invoice.paid and invoice.payment_succeeded, both sent for one invoice: the first invoice of a
+    subscription pays the order that started it; each yearly one is a renewal order, made once."""
+    invoice_id, subscription_id = text(invoice, "id"), subscription_of_invoice(invoice)
+    if not invoice_id or not subscription_id:
+        return EventResult(order=None, outcome="ignored: not a subscription invoice")
+    reason = text(invoice, "billing_reason")
+    number = order_number_of_invoice(invoice)
+    started_by = stripe_orders().filter(number=number).first() if number else None
+    payment_intent = payment_intent_of_invoice(invoice)
+    state = {"status": Subscription.Status.ACTIVE, "current_period_end": period_end_of_invoice(invoice), "as_of": as_of}
+    if reason == "subscription_create":
+        order = started_by or stripe_orders().filter(provider_invoice_id=invoice_id, is_automatic_renewal=False).first()
+        if order is None:
+            return not_ready(as_of, f"first invoice {invoice_id} of subscription {subscription_id} before its order")
+        order_set_references(order_id=order.pk, invoice_id=invoice_id)
+        result = pay(
+            order,
+            amount=invoice.get("amount_paid"),
+            currency=text(invoice, "currency"),
+            reference=payment_intent or invoice_id,
+            payment_intent=payment_intent,
+        )
+        subscription_placed(subscription_id, order, **state)
+        return result
+    if reason != "subscription_cycle":
+        return EventResult(order=None, outcome=f"ignored: invoice for {reason or 'no billing reason'}")
+    subscription = subscription_placed(subscription_id, started_by)
+    if subscription is None:
+        return not_ready(as_of, f"renewal invoice {invoice_id} of unknown subscription {subscription_id}")
+    amount, currency = whole_number(invoice.get("amount_paid")), text(invoice, "currency").lower()
+    if currency != CURRENCY or not amount or amount <= 0:
+        logger.error("Stripe renewal invoice %s paid %r %r: not applied", invoice_id, invoice.get("amount_paid"), currency)
+        return EventResult(order=None, outcome=f"refused: renewal paid {invoice.get('amount_paid')!r} {currency!r}")
+    order = order_renewal_create(subscription=subscription, invoice_id=invoice_id, amount_fen=amount)
+    result = pay(order, amount=amount, currency=currency, reference=payment_intent or invoice_id, payment_intent=payment_intent)
+    subscription_placed(subscription_id, None, **state)
+    return EventResult(order=result.order, outcome=f"renewal {result.outcome}"[:200])
+
+
+def invoice_payment_failed(invoice: dict, *, as_of=None) -> EventResult:
+    """A failed renewal charge: nothing is taken away; the membership ends on its date unless a
+    later retry by Stripe succeeds."""
+    subscription_id = subscription_of_invoice(invoice)
+    if not subscription_id:
+        return EventResult(order=None, outcome="ignored: not a subscription invoice")
+    number = order_number_of_invoice(invoice)
+    started_by = stripe_orders().filter(number=number).first() if number else None
+    reason = text(invoice, "billing_reason")
+    subscription = subscription_placed(
+        subscription_id, started_by, **({"status": Subscription.Status.PAST_DUE, "as_of": as_of} if reason == "subscription_cycle" else {})
+    )
+    if subscription is None:
+        return EventResult(order=None, outcome=f"ignored: failed invoice of unknown subscription {subscription_id}"[:200])
+    logger.warning(
+        "Renewal payment failed for subscription %s (%s, %s); the membership ends on its date",
+        subscription_id,
+        subscription.user,
+        subscription.column,
+    )
+    return EventResult(order=None, outcome=f"payment failed: subscription {subscription.status}")
+
+
+def invoice_payment_recorded(invoice_payment: dict, *, as_of=None) -> EventResult:
+    """invoice_payment.paid (API 2025-03-31 on) pairs an invoice with its payment intent, which a
+    later refund or dispute names. If the order is not there yet, its own event reads this one."""
+    invoice_id = ref_id(invoice_payment.get("invoice"))
+    payment_intent = ref_id(mapping(invoice_payment, "payment").get("payment_intent"))
+    order = stripe_orders().filter(provider_invoice_id=invoice_id).first() if invoice_id else None
+    if order is None or not payment_intent:
+        return EventResult(order=None, outcome="kept: for the invoice's own event")
+    if not order.provider_reference.startswith("pi_"):
+        order_set_references(order_id=order.pk, reference=payment_intent)
+    return EventResult(order=order, outcome="payment intent recorded")
+
+
+def subscription_changed(subscription: dict, *, as_of=None, deleted: bool = False) -> EventResult:
+    subscription_id = text(subscription, "id")
+    number = text(mapping(subscription, "metadata"), "order_number")
+    started_by = stripe_orders().filter(number=number).first() if number else None
+    if not subscription_id:
+        return EventResult(order=None, outcome="ignored: a subscription without an id")
+    row = subscription_placed(
+        subscription_id,
+        started_by,
+        status=Subscription.Status.CANCELED if deleted else text(subscription, "status"),
+        cancel_at_period_end=stops_renewing(subscription),
+        current_period_end=period_end_of_subscription(subscription),
+        as_of=as_of,
+    )
+    if row is None:
+        return EventResult(order=None, outcome="ignored: not a subscription of ours")
+    renewal = "renews" if row.renews else "does not renew"
+    return EventResult(order=started_by, outcome=f"subscription {row.status}, {renewal}")
+
+
+def session_async_failed(session: dict, *, as_of=None) -> EventResult:
+    return session_failed(session, reason="stripe: checkout.session.async_payment_failed")
+
+
+def session_expired(session: dict, *, as_of=None) -> EventResult:
+    return session_failed(session, reason="stripe: checkout.session.expired")
+
+
+def subscription_deleted(subscription: dict, *, as_of=None) -> EventResult:
+    return subscription_changed(subscription, as_of=as_of, deleted=True)
+
+
+# The events to send to the webhook endpoint (see the Stripe block in portal/settings.py).
+EVENT_HANDLERS = {
+    "checkout.session.completed": session_paid,
+    "checkout.session.async_payment_succeeded": session_paid,
+    "checkout.session.async_payment_failed": session_async_failed,
+    "checkout.session.expired": session_expired,
+    "charge.refunded": charge_refunded,
+    "charge.dispute.created": dispute_created,
+    "charge.dispute.closed": dispute_closed,
+    "invoice.paid": invoice_paid,
+    "invoice.payment_succeeded": invoice_paid,
+    "invoice.payment_failed": invoice_payment_failed,
+    "invoice_payment.paid": invoice_payment_recorded,
+    "customer.subscription.created": subscription_changed,
+    "customer.subscription.updated": subscription_changed,
+    "customer.subscription.deleted": subscription_deleted,
+}

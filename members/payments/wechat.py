@@ -1,52 +1,72 @@
 """WeChat Pay, Native (QR code), API v3: the reader scans a code shown on our page and pays in
-WeChat; only the signed, encrypted payment notification activates anything.
+WeChat. Access opens only on a payment WeChat Pay confirms with its signature: the encrypted
+payment notification, or its signed answer when we ask about the order ("I have paid" on the QR
+page, and the `wechat_pay_reconcile` command for orders nobody finished).
 
-Requests to WeChat are signed with the merchant key; notifications are verified with the platform
-certificate (or platform public key) and decrypted with the APIv3 key
+Requests are signed with the merchant key (wechat_api); answers and notifications are verified with
+the platform keys (wechat_certificates) and notifications decrypted with the APIv3 key
 (https://pay.weixin.qq.com/doc/v3/merchant/4012791874).
 """
 
 import binascii
+import copy
+import hashlib
+import hmac
 import json
 import logging
-import secrets
-import time
-import urllib.error
-import urllib.request
-from base64 import b64decode, b64encode
-from functools import lru_cache
+from datetime import timedelta
+from urllib.parse import quote
 
-from cryptography import x509
-from cryptography.exceptions import InvalidSignature, InvalidTag
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.exceptions import InvalidTag
 from django.conf import settings
 from django.core.cache import cache
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from members.models import Order
-from members.payment_events import EventResult, order_refund_reported
+from members.payment_events import EventResult, order_refund_reported, payment_event_apply
 from members.payments.base import ProviderStart
+from members.payments.wechat_api import WechatPayError, exchange
+from members.payments.wechat_certificates import SignatureError, SignatureProbe, aead_decrypt, answer_verify, message_verify
 from members.services import PaymentMismatch, order_mark_failed, order_mark_paid
 
 logger = logging.getLogger(__name__)
 
-API_BASE = "https://api.mch.weixin.qq.com"
 NATIVE_ORDER_PATH = "/v3/pay/transactions/native"
-NOTIFICATION_TOLERANCE_SECONDS = 300
-# WeChat keeps a code_url valid for two hours; ours is forgotten a little sooner.
+# WeChat Pay keeps an unpaid Native order payable for two hours; we tell it so with time_expire,
+# so a code photographed and paid days later is refused by WeChat Pay itself.
+PAYABLE_FOR = timedelta(hours=2)
 CODE_URL_SECONDS = 110 * 60
+CHECK_INTERVAL_SECONDS = 5
+PAID_TRADE_STATES = {"SUCCESS", "REFUND"}  # REFUND: paid, then a refund was started
 FAILED_TRADE_STATES = {"CLOSED", "REVOKED", "PAYERROR"}
-
-
-class WechatPayError(Exception):
-    """WeChat Pay could not be reached or refused the request."""
+PERSONAL_FIELDS = ("user_received_account",)
 
 
 class NotificationError(Exception):
     """A notification that WeChat Pay did not sign, signed too long ago, or that will not decrypt."""
+
+
+class NotificationProbe(NotificationError):
+    """WeChat Pay testing that we refuse a wrong signature."""
+
+
+class WechatPayRefused(WechatPayError):
+    """WeChat Pay answered with an error status. `verified` says whether it signed the answer, so
+    only a verified refusal (like ORDER_NOT_EXIST) may change an order."""
+
+    def __init__(self, status: int, code: str, message: str, *, verified: bool):
+        super().__init__(f"WeChat Pay answered {status} {code}: {message}")
+        self.status, self.code, self.verified = status, code, verified
+
+
+class OrderExpired(WechatPayError):
+    """The order is past the time WeChat Pay accepts payment for it."""
+
+
+class CheckedTooRecently(Exception):
+    """The reader asked about this order a moment ago."""
 
 
 class WechatPayProvider:
@@ -54,6 +74,7 @@ class WechatPayProvider:
     label = _("WeChat Pay (scan a QR code)")
 
     def is_enabled(self) -> bool:
+        # The platform certificate file is optional: without it the certificates are downloaded.
         return all(
             (
                 settings.WECHAT_PAY_MCH_ID,
@@ -61,7 +82,6 @@ class WechatPayProvider:
                 settings.WECHAT_PAY_API_V3_KEY,
                 settings.WECHAT_PAY_PRIVATE_KEY_PATH,
                 settings.WECHAT_PAY_SERIAL_NO,
-                settings.WECHAT_PAY_PLATFORM_CERT_PATH,
             )
         )
 
@@ -69,157 +89,244 @@ class WechatPayProvider:
         return ProviderStart(redirect_url=reverse("members:wechat-pay", kwargs={"number": order.number}))
 
 
+# Calling the API
+
+
+def api_call(method: str, path: str, payload: dict | None = None) -> dict:
+    """A signed request whose answer must carry WeChat Pay's signature; an unsigned or forged
+    answer is an error like a lost connection, and nothing is stored from it."""
+    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")) if payload is not None else ""
+    answer = exchange(method, path, body)
+    try:
+        answer_verify(answer)
+        verified = True
+    except SignatureError as error:
+        if 200 <= answer.status < 300:
+            raise WechatPayError(f"{method} {path}: the answer is not signed by WeChat Pay ({error}).") from error
+        verified = False
+    try:
+        data = json.loads(answer.body) if answer.body.strip() else {}
+    except ValueError as error:
+        raise WechatPayError(f"{method} {path}: the answer is not JSON.") from error
+    if not isinstance(data, dict):
+        raise WechatPayError(f"{method} {path}: the answer is not a JSON object.")
+    if not 200 <= answer.status < 300:
+        raise WechatPayRefused(answer.status, str(data.get("code", "")), str(data.get("message", ""))[:300], verified=verified)
+    return data
+
+
+def expires_at(order):
+    return order.created_at + PAYABLE_FOR
+
+
 def code_url_for(order) -> str:
     """The weixin:// link the reader's QR code encodes. WeChat answers the same order number with
     the same code, so asking again after the cache forgets is harmless."""
-    key = f"wechat-pay:code-url:{order.number}"
+    remaining = (expires_at(order) - timezone.now()).total_seconds()
+    if remaining < 60:
+        raise OrderExpired(f"Order {order.number} could only be paid until {expires_at(order):%Y-%m-%d %H:%M}.")
+    key = code_url_key(order)
     code_url = cache.get(key)
     if code_url is None:
         code_url = native_order_create(order)
-        cache.set(key, code_url, CODE_URL_SECONDS)
+        cache.set(key, code_url, min(CODE_URL_SECONDS, int(remaining)))
     return code_url
 
 
+def code_url_key(order) -> str:
+    return f"wechat-pay:code-url:{order.number}"
+
+
 def native_order_create(order) -> str:
-    body = json.dumps(
+    answer = api_call(
+        "POST",
+        NATIVE_ORDER_PATH,
         {
             "appid": settings.WECHAT_PAY_APP_ID,
             "mchid": settings.WECHAT_PAY_MCH_ID,
             "description": f"{order.column.title} · {order.get_plan_kind_display()}"[:127],
             "out_trade_no": order.number,
+            "time_expire": timezone.localtime(expires_at(order)).isoformat(timespec="seconds"),
             "notify_url": settings.SITE_URL.rstrip("/") + reverse("members:wechat-notify"),
             "amount": {"total": order.amount_fen, "currency": "CNY"},
         },
-        ensure_ascii=False,
-        separators=(",", ":"),
     )
-    request = urllib.request.Request(
-        API_BASE + NATIVE_ORDER_PATH,
-        data=body.encode(),
-        headers={
-            "Authorization": authorization("POST", NATIVE_ORDER_PATH, body),
-            "Content-Type": "application/json",
-            "Accept": "application/json",
-        },
-        method="POST",
-    )
-    response = wechat_api_send(request)
-    if not isinstance(response.get("code_url"), str):
-        raise WechatPayError(f"No code_url in WeChat Pay's answer: {response}")
-    return response["code_url"]
+    if not isinstance(answer.get("code_url"), str):
+        raise WechatPayError(f"No code_url in WeChat Pay's answer for order {order.number}.")
+    return answer["code_url"]
 
 
-def wechat_api_send(request: urllib.request.Request) -> dict:
-    """The one call to WeChat Pay's network; tests replace it."""
+def order_path(number: str) -> str:
+    return f"/v3/pay/transactions/out-trade-no/{quote(number, safe='')}"
+
+
+def transaction_query(number: str) -> dict:
+    """WeChat Pay's record of our order (trade_state NOTPAY, USERPAYING, SUCCESS, REFUND, CLOSED…)."""
+    return api_call("GET", f"{order_path(number)}?mchid={quote(settings.WECHAT_PAY_MCH_ID, safe='')}")
+
+
+def transaction_close(number: str) -> None:
+    """Make an unpaid order unpayable, so a QR code scanned later cannot take money for an order
+    we have given up on. WeChat Pay refuses to close a paid order."""
+    api_call("POST", f"{order_path(number)}/close", {"mchid": settings.WECHAT_PAY_MCH_ID})
+
+
+# Reconciling an order with WeChat Pay's record
+
+
+def order_check(order) -> Order:
+    """The reader pressed "I have paid": ask WeChat Pay, at most once every few seconds per order."""
+    if not cache.add(f"wechat-pay:checked:{order.number}", True, CHECK_INTERVAL_SECONDS):
+        raise CheckedTooRecently(order.number)
+    return order_sync(order)
+
+
+def order_sync(order, *, close_unpaid: bool = False) -> Order:
+    """Bring our order in line with WeChat Pay's record and return it fresh.
+
+    Paid → marked paid through the same checks as a notification (once, however often asked).
+    Closed or failed at WeChat Pay → failed, and the reader may buy again. Unpaid with
+    `close_unpaid` → closed at WeChat Pay first, then failed. Anything else stays pending."""
     try:
-        with urllib.request.urlopen(request, timeout=20) as response:
-            return json.load(response)
-    except (urllib.error.URLError, TimeoutError, ValueError) as error:
-        raise WechatPayError(str(error)) from error
+        transaction = transaction_query(order.number)
+    except WechatPayRefused as refusal:
+        if refusal.code != "ORDER_NOT_EXIST" or not refusal.verified:
+            raise
+        if close_unpaid:
+            # The reader never reached the QR code, so WeChat Pay never heard of the order.
+            return order_mark_failed(order_id=order.pk, reason="wechat: abandoned before a QR code was shown")
+        return Order.objects.get(pk=order.pk)
+    state = transaction.get("trade_state")
+    if state in PAID_TRADE_STATES | FAILED_TRADE_STATES:
+        resource = personal_data_removed(transaction)
+        payment_event_apply(
+            provider=WechatPayProvider.name,
+            event_id=f"query:{order.number}:{state}",
+            event_type=f"QUERY.{state}",
+            payload={"id": f"query:{order.number}:{state}", "event_type": f"QUERY.{state}", "resource": resource},
+            handler=notification_handle,
+        )
+    elif state == "NOTPAY" and close_unpaid:
+        transaction_close(order.number)
+        cache.delete(code_url_key(order))
+        return order_mark_failed(order_id=order.pk, reason="wechat: not paid in time; closed at WeChat Pay")
+    return Order.objects.get(pk=order.pk)
 
 
-def authorization(method: str, path: str, body: str) -> str:
-    """The WECHATPAY2-SHA256-RSA2048 header: the merchant key signs method, path, time, nonce, body."""
-    timestamp, nonce = str(int(time.time())), secrets.token_hex(16)
-    message = f"{method}\n{path}\n{timestamp}\n{nonce}\n{body}\n".encode()
-    signature = b64encode(merchant_private_key().sign(message, padding.PKCS1v15(), hashes.SHA256())).decode()
-    return (
-        f'WECHATPAY2-SHA256-RSA2048 mchid="{settings.WECHAT_PAY_MCH_ID}",nonce_str="{nonce}",'
-        f'signature="{signature}",timestamp="{timestamp}",serial_no="{settings.WECHAT_PAY_SERIAL_NO}"'
-    )
+def order_expire(order) -> Order:
+    """The order's payment window has passed: settle it now rather than wait for the reconcile
+    command. If WeChat Pay cannot be asked, the order stays pending for the command."""
+    try:
+        return order_sync(order, close_unpaid=True)
+    except WechatPayError as error:
+        logger.warning("Could not settle the expired WeChat Pay order %s: %s", order.number, error)
+        return Order.objects.get(pk=order.pk)
 
 
-def merchant_private_key():
-    return load_private_key(settings.WECHAT_PAY_PRIVATE_KEY_PATH)
+def pending_orders_created_before(moment):
+    return Order.objects.filter(provider=WechatPayProvider.name, status=Order.Status.PENDING, created_at__lt=moment).order_by("created_at")
 
 
-@lru_cache(maxsize=4)
-def load_private_key(path: str):
-    with open(path, "rb") as file:
-        return serialization.load_pem_private_key(file.read(), password=None)
+def order_is_expired(order, now=None) -> bool:
+    return expires_at(order) <= (now or timezone.now())
 
 
-@lru_cache(maxsize=4)
-def load_platform_key(path: str, configured_serial: str) -> tuple:
-    """The platform's public key and the serial WeChat names it by: a certificate carries its own
-    serial; a bare public key (WeChat's newer "platform public key") uses the configured key id."""
-    with open(path, "rb") as file:
-        pem = file.read()
-    if b"BEGIN CERTIFICATE" in pem:
-        certificate = x509.load_pem_x509_certificate(pem)
-        return certificate.public_key(), format(certificate.serial_number, "X")
-    return serialization.load_pem_public_key(pem), configured_serial
+# Notifications
 
 
 def notification_from_request(body: bytes, headers) -> dict:
-    """The notification with its resource decrypted, once its headers prove WeChat Pay sent it recently."""
-    timestamp = headers.get("Wechatpay-Timestamp", "")
-    nonce = headers.get("Wechatpay-Nonce", "")
-    signature = headers.get("Wechatpay-Signature", "")
-    serial = headers.get("Wechatpay-Serial", "")
-    if not (timestamp and nonce and signature and serial) or not timestamp.isdigit():
-        raise NotificationError("Wechatpay-Timestamp, -Nonce, -Signature and -Serial are all required.")
-    public_key, platform_serial = load_platform_key(settings.WECHAT_PAY_PLATFORM_CERT_PATH, settings.WECHAT_PAY_PLATFORM_SERIAL)
-    if platform_serial and serial.upper() != platform_serial.upper():
-        raise NotificationError("Signed with a platform key we do not have.")
-    message = f"{timestamp}\n{nonce}\n".encode() + body + b"\n"
+    """The notification with its resource decrypted and the payer's identity removed, once its
+    headers prove WeChat Pay sent it in the last five minutes."""
     try:
-        public_key.verify(b64decode(signature, validate=True), message, padding.PKCS1v15(), hashes.SHA256())
-    except (InvalidSignature, binascii.Error, ValueError) as error:
-        raise NotificationError("The signature does not verify.") from error
-    if abs(time.time() - int(timestamp)) > NOTIFICATION_TOLERANCE_SECONDS:
-        raise NotificationError("The notification is too old; this may be a replay.")
+        message_verify(
+            timestamp=headers.get("wechatpay-timestamp", ""),
+            nonce=headers.get("wechatpay-nonce", ""),
+            signature=headers.get("wechatpay-signature", ""),
+            serial=headers.get("wechatpay-serial", ""),
+            body=body,
+        )
+    except SignatureProbe as probe:
+        raise NotificationProbe(str(probe)) from probe
+    except SignatureError as error:
+        raise NotificationError(str(error)) from error
     try:
         envelope = json.loads(body)
         resource = envelope["resource"]
         if resource.get("algorithm") != "AEAD_AES_256_GCM":
             raise NotificationError(f"Unknown algorithm {resource.get('algorithm')!r}.")
-        plaintext = AESGCM(settings.WECHAT_PAY_API_V3_KEY.encode()).decrypt(
-            resource["nonce"].encode(), b64decode(resource["ciphertext"]), (resource.get("associated_data") or "").encode()
-        )
-        decrypted = json.loads(plaintext)
-        notification = {key: envelope[key] for key in ("id", "event_type")}
+        decrypted = json.loads(aead_decrypt(resource))
+        if not isinstance(decrypted, dict) or not isinstance(envelope["id"], str) or not isinstance(envelope["event_type"], str):
+            raise NotificationError("The notification is not shaped like WeChat Pay's.")
     except (InvalidTag, KeyError, TypeError, AttributeError, binascii.Error, ValueError) as error:
         raise NotificationError("The resource does not decrypt with the APIv3 key.") from error
-    notification.update(create_time=envelope.get("create_time", ""), summary=envelope.get("summary", ""), resource=decrypted)
-    return notification
+    return {
+        "id": envelope["id"],
+        "event_type": envelope["event_type"],
+        "create_time": envelope.get("create_time", ""),
+        "summary": envelope.get("summary", ""),
+        "resource": personal_data_removed(decrypted),
+    }
+
+
+def personal_data_removed(resource: dict) -> dict:
+    """The resource as we keep it: the payer's openid becomes a keyed hash (enough to see that two
+    payments came from one WeChat account, useless to anyone without our secret key) and the
+    account a refund was paid into is dropped."""
+    kept = copy.deepcopy(resource)
+    for field in PERSONAL_FIELDS:
+        kept.pop(field, None)
+    payer = kept.get("payer")
+    if isinstance(payer, dict):
+        kept["payer"] = {
+            "openid_hash": hmac.new(settings.SECRET_KEY.encode(), str(value).encode(), hashlib.sha256).hexdigest()[:32]
+            for name, value in payer.items()
+            if name in ("openid", "sp_openid", "sub_openid")
+        }
+    return kept
 
 
 def notification_handle(notification: dict) -> EventResult:
-    """Apply one verified notification. Called inside the transaction that records it."""
+    """Apply one verified notification (or verified answer to a query). Called inside the
+    transaction that records it; an exception rolls both back so WeChat Pay sends it again."""
     kind = notification["event_type"]
     resource = notification["resource"]
-    if kind == "TRANSACTION.SUCCESS":
-        return transaction_paid(resource)
+    if kind == "TRANSACTION.SUCCESS" or kind.startswith("QUERY."):
+        return transaction_apply(resource)
     if kind == "REFUND.SUCCESS":
         return refund_succeeded(resource)
+    if kind in ("REFUND.ABNORMAL", "REFUND.CLOSED"):
+        return refund_not_done(kind, resource)
     return EventResult(order=None, outcome="ignored: not a notification we act on")
 
 
 def order_of_resource(resource: dict) -> Order | None:
-    if resource.get("mchid") != settings.WECHAT_PAY_MCH_ID or not resource.get("out_trade_no"):
+    number = resource.get("out_trade_no")
+    if not isinstance(number, str) or not number:
         return None
-    return Order.objects.filter(number=resource["out_trade_no"], provider=WechatPayProvider.name).first()
+    return Order.objects.filter(number=number, provider=WechatPayProvider.name).first()
 
 
-def transaction_paid(resource: dict) -> EventResult:
+def transaction_apply(resource: dict) -> EventResult:
     order = order_of_resource(resource)
     if order is None:
         return EventResult(order=None, outcome="ignored: no order of ours for this transaction")
     state = resource.get("trade_state")
+    if resource.get("mchid") != settings.WECHAT_PAY_MCH_ID or resource.get("appid") != settings.WECHAT_PAY_APP_ID:
+        logger.error("WeChat Pay reported order %s for merchant %r, app %r", order.number, resource.get("mchid"), resource.get("appid"))
+        return EventResult(order=order, outcome="refused: another merchant or app")
     if state in FAILED_TRADE_STATES:
         order = order_mark_failed(order_id=order.pk, reason=f"wechat: {state}")
         return EventResult(order=order, outcome=f"order {order.status}")
-    amount = resource.get("amount") or {}
+    if state not in PAID_TRADE_STATES:
+        return EventResult(order=order, outcome=f"ignored: trade state {state!r}")
+    amount = resource.get("amount") if isinstance(resource.get("amount"), dict) else {}
     try:
-        if state != "SUCCESS":
-            raise PaymentMismatch(f"Order {order.number} is in trade state {state!r}, not SUCCESS.")
-        if resource.get("appid") != settings.WECHAT_PAY_APP_ID or amount.get("currency", "CNY") != "CNY":
-            raise PaymentMismatch(f"Order {order.number} was paid to another app or in {amount.get('currency')!r}.")
-        if not isinstance(amount.get("total"), int):
-            raise PaymentMismatch(f"Order {order.number} has no total in the notification.")
+        if amount.get("currency") != "CNY":
+            raise PaymentMismatch(f"Order {order.number} was paid in {amount.get('currency')!r}, not CNY.")
+        if type(amount.get("total")) is not int:
+            raise PaymentMismatch(f"Order {order.number} has no total in WeChat Pay's record.")
         _, activated = order_mark_paid(
-            order_id=order.pk, amount_fen=amount["total"], reference=resource.get("transaction_id") or ""
+            order_id=order.pk, amount_fen=amount["total"], reference=str(resource.get("transaction_id") or "")[:200]
         )
     except PaymentMismatch as error:
         # WeChat resending the notification would not change it; an editor settles it from the event log.
@@ -228,12 +335,28 @@ def transaction_paid(resource: dict) -> EventResult:
     return EventResult(order=order, outcome="activated" if activated else "already paid")
 
 
+def refund_order(resource: dict) -> Order | None:
+    if resource.get("mchid") != settings.WECHAT_PAY_MCH_ID:
+        return None
+    return order_of_resource(resource)
+
+
 def refund_succeeded(resource: dict) -> EventResult:
-    order = order_of_resource(resource)
+    order = refund_order(resource)
     if order is None:
         return EventResult(order=None, outcome="ignored: no order of ours for this refund")
-    amount = resource.get("amount") or {}
-    if resource.get("refund_status") != "SUCCESS" or amount.get("refund") != amount.get("total"):
+    amount = resource.get("amount") if isinstance(resource.get("amount"), dict) else {}
+    refunded, total = amount.get("refund"), amount.get("total")
+    if resource.get("refund_status") != "SUCCESS" or type(refunded) is not int or refunded < order.amount_fen or total != order.amount_fen:
         return EventResult(order=order, outcome="kept: partial or unfinished refund, access unchanged")
     order = order_refund_reported(order_id=order.pk)
     return EventResult(order=order, outcome="refunded")
+
+
+def refund_not_done(kind: str, resource: dict) -> EventResult:
+    """The money did not go back (ABNORMAL: the reader's account refused it; CLOSED: the refund was
+    withdrawn), so the reader keeps what they paid for; an editor settles ABNORMAL in WeChat Pay."""
+    order = refund_order(resource)
+    if kind == "REFUND.ABNORMAL":
+        logger.error("A WeChat Pay refund for order %s is abnormal; settle it in the merchant platform", resource.get("out_trade_no"))
+    return EventResult(order=order, outcome=f"kept: {kind.lower()}, access unchanged")

@@ -22,7 +22,7 @@ def test_reader_buys_through_the_sandbox_and_reads_the_full_article(live_server,
     page.goto(f"{live_server.url}/accounts/login/?next={paid.get_absolute_url()}")
     page.fill("input[name=login]", reader.email)
     page.fill("input[name=password]", PASSWORD)
-    page.click("form button[type=submit]:not([form])")
+    page.click("main form button[type=submit]:not([form])")
     expect(page.locator(".paywall")).to_be_visible()
     shots.take("paywall")
 

@@ -330,3 +330,97 @@ def test_stripe_is_offered_only_with_both_keys(client, reader, column, settings)
     assert "stripe" in offered()
     settings.STRIPE_SECRET_KEY = ""
     assert "stripe" not in offered()
+
+
+def test_a_signature_header_with_non_ascii_characters_is_refused_not_a_crash(client, order):
+    body = json.dumps(session_completed(order)).encode()
+    header = f"t={int(time.time())},v1=é{'0' * 63}"
+    response = client.post(reverse("members:stripe-webhook"), body, content_type="application/json", HTTP_STRIPE_SIGNATURE=header)
+    assert response.status_code == 400 and not PaymentEvent.objects.exists()
+
+
+def test_only_v1_signatures_are_accepted():
+    body = b'{"id": "evt_1", "type": "ping"}'
+    timestamp = int(time.time())
+    digest = signature_header(body, timestamp=timestamp).split("v1=")[1]
+    with pytest.raises(stripe.SignatureError):
+        stripe.event_from_webhook(body, f"t={timestamp},v0={digest}", secret=WEBHOOK_SECRET)
+    with pytest.raises(stripe.SignatureError):
+        stripe.event_from_webhook(body, f"t={timestamp},v1={digest.upper()}x", secret=WEBHOOK_SECRET)
+
+
+def test_an_empty_secret_verifies_nothing():
+    body = b'{"id": "evt_1", "type": "ping"}'
+    with pytest.raises(stripe.SignatureError):
+        stripe.event_from_webhook(body, signature_header(body, secret=""), secret="")
+
+
+def test_a_timestamp_far_in_the_future_or_not_a_number_is_refused():
+    body = b'{"id": "evt_1", "type": "ping"}'
+    with pytest.raises(stripe.SignatureError):
+        stripe.event_from_webhook(body, signature_header(body, timestamp=int(time.time()) + 301), secret=WEBHOOK_SECRET)
+    good = signature_header(body).split(",")[1]
+    for timestamp in ("", "１２３", "-5", "1e9", "9" * 40):
+        with pytest.raises(stripe.SignatureError):
+            stripe.event_from_webhook(body, f"t={timestamp},{good}", secret=WEBHOOK_SECRET)
+
+
+def test_a_signed_event_of_an_unexpected_shape_is_acknowledged_not_a_crash(client, order):
+    for data in (["a list"], None, {"object": "a string"}, {}):
+        payload = {"id": f"evt_{uuid.uuid4().hex}", "type": "checkout.session.completed", "data": data}
+        assert post(client, payload).status_code == 200
+    assert set(PaymentEvent.objects.values_list("outcome", flat=True)) == {"ignored: the event carries no object"}
+    assert post(client, session_completed(order, metadata=["x"], client_reference_id=None)).status_code == 200
+    assert Order.objects.get().status == Order.Status.PENDING
+
+
+def test_an_amount_that_is_not_a_whole_number_grants_nothing(client, order):
+    order.amount_fen = 1
+    order.save()
+    assert post(client, session_completed(order, amount=True)).status_code == 200
+    assert post(client, session_completed(order, amount=1.0)).status_code == 200
+    assert not Membership.objects.exists()
+
+
+def test_a_second_paid_session_for_a_paid_order_is_flagged_for_a_refund(client, order):
+    post(client, session_completed(order))
+    assert post(client, session_completed(order, payment_intent="pi_test_2")).status_code == 200
+    assert MembershipGrant.objects.count() == 1
+    assert PaymentEvent.objects.latest("received_at").outcome == "already paid by pi_test_1: refund pi_test_2"
+
+
+def test_stripe_refusals_are_reported_with_stripes_own_message(monkeypatch, order):
+    import io
+    import urllib.error
+
+    def refusing(request, timeout):
+        body = io.BytesIO(b'{"error": {"message": "Invalid currency: cny"}}')
+        raise urllib.error.HTTPError(request.full_url, 400, "Bad Request", {}, body)
+
+    monkeypatch.setattr(stripe.urllib.request, "urlopen", refusing)
+    with pytest.raises(stripe.StripeError, match="Invalid currency: cny"):
+        stripe.checkout_session_create(order)
+
+
+def test_a_connection_dropped_mid_answer_is_a_stripe_error(monkeypatch, order):
+    def dropped(request, timeout):
+        raise ConnectionResetError("reset by peer")
+
+    monkeypatch.setattr(stripe.urllib.request, "urlopen", dropped)
+    with pytest.raises(stripe.StripeError):
+        stripe.checkout_session_create(order)
+
+
+def test_a_lifetime_plan_is_always_a_one_off_payment(reader, column):
+    lifetime = Plan.objects.create(column=column, kind=Plan.Kind.LIFETIME, price_fen=29900)
+    order = order_create(user=reader, plan=lifetime, provider="stripe", checkout_token=uuid.uuid4(), renews_automatically=True)
+    assert not order.renews_automatically and not stripe.subscribes(order)
+
+
+def test_every_handled_event_is_in_the_settings_list():
+    from pathlib import Path
+
+    settings_text = Path(__file__).resolve().parents[2].joinpath("portal", "settings.py").read_text()
+    for kind in stripe.EVENT_HANDLERS:
+        if kind not in ("invoice.payment_succeeded", "customer.subscription.created"):  # optional duplicates
+            assert kind in settings_text, kind

@@ -82,3 +82,40 @@ def test_five_simultaneous_wechat_notifications_grant_once(platform_key, platfor
     assert statuses == [204] * DELIVERIES
     assert_paid_once(order, "wechat")
 
+
+
+def test_one_renewal_invoice_reported_by_two_events_at_once_renews_once(settings):
+    """invoice.paid and invoice.payment_succeeded for one invoice, racing: one renewal order, one year."""
+    from members.models import Membership, Subscription
+    from members.services import order_mark_paid, subscription_sync
+    from tests.members_tests import test_subscriptions
+
+    settings.STRIPE_SECRET_KEY = "sk_test_123"
+    settings.STRIPE_WEBHOOK_SECRET = test_stripe.WEBHOOK_SECRET
+    order = order_for("stripe")
+    order_mark_paid(order_id=order.pk, amount_fen=order.amount_fen)
+    subscription_sync(provider="stripe", provider_subscription_id=test_subscriptions.SUBSCRIPTION, order=order, status="active")
+    end = Membership.objects.get().expires_at
+    bodies = [json.dumps(test_subscriptions.invoice(kind)).encode() for kind in ("invoice.paid", "invoice.payment_succeeded") * 2]
+    barrier = threading.Barrier(len(bodies))
+    statuses = []
+
+    def deliver(body):
+        try:
+            client = Client()
+            barrier.wait(timeout=10)
+            headers = {"HTTP_STRIPE_SIGNATURE": test_stripe.signature_header(body)}
+            statuses.append(client.post(reverse("members:stripe-webhook"), body, content_type="application/json", **headers).status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=deliver, args=(body,)) for body in bodies]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert statuses == [200] * len(bodies)
+    assert Order.objects.filter(is_automatic_renewal=True).count() == 1
+    assert MembershipGrant.objects.count() == 2
+    assert (Membership.objects.get().expires_at - end).days == 365
+    assert Subscription.objects.count() == 1

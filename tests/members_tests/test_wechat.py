@@ -18,7 +18,7 @@ from django.urls import reverse
 
 from articles.access import can_read_in_full
 from members.models import Membership, MembershipGrant, Order, PaymentEvent, Plan
-from members.payments import wechat
+from members.payments import wechat, wechat_api
 from members.services import order_create
 from tests.factories import make_article, make_user
 
@@ -39,24 +39,37 @@ def merchant_key():
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
-@pytest.fixture(scope="module")
-def platform_certificate(platform_key):
+def make_certificate(key, serial_number, *, valid_days=30):
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Tenpay.com Root CA test")])
     now = datetime.now(timezone.utc)
     return (
         x509.CertificateBuilder()
         .subject_name(name)
         .issuer_name(name)
-        .public_key(platform_key.public_key())
-        .serial_number(0x5157F09EFDC096DE15EBE81A47057A72)
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=30))
-        .sign(platform_key, hashes.SHA256())
+        .public_key(key.public_key())
+        .serial_number(serial_number)
+        .not_valid_before(now - timedelta(days=1) + timedelta(days=min(valid_days, 0)))
+        .not_valid_after(now + timedelta(days=valid_days))
+        .sign(key, hashes.SHA256())
     )
 
 
+@pytest.fixture(scope="module")
+def platform_certificate(platform_key):
+    return make_certificate(platform_key, 0x5157F09EFDC096DE15EBE81A47057A72)
+
+
+def serial_of(certificate) -> str:
+    return format(certificate.serial_number, "X")
+
+
+def no_network(request):
+    raise AssertionError(f"A test reached for the network: {request.get_method()} {request.full_url}")
+
+
 @pytest.fixture(autouse=True)
-def wechat_keys(settings, tmp_path, merchant_key, platform_certificate):
+def wechat_keys(settings, tmp_path, monkeypatch, merchant_key, platform_certificate):
+    monkeypatch.setattr(wechat_api, "wechat_http", no_network)
     merchant_path = tmp_path / "apiclient_key.pem"
     merchant_path.write_bytes(
         merchant_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
@@ -70,7 +83,52 @@ def wechat_keys(settings, tmp_path, merchant_key, platform_certificate):
     settings.WECHAT_PAY_SERIAL_NO = "MERCHANTSERIAL0001"
     settings.WECHAT_PAY_PLATFORM_CERT_PATH = str(certificate_path)
     settings.WECHAT_PAY_PLATFORM_SERIAL = ""
+    settings.WECHAT_PAY_PLATFORM_CERT_DIR = ""
     settings.SITE_URL = "https://zhuanlan.example.com"
+
+
+class FakeWechatPay:
+    """WeChat Pay's API as tests need it: canned answers by method and path (query string
+    ignored), signed by the platform key unless a test says otherwise, and every request kept."""
+
+    def __init__(self, signing_key, certificate):
+        self.signing_key, self.serial = signing_key, serial_of(certificate)
+        self.requests, self.routes = [], {}
+
+    def on(self, method, path, payload=None, *, status=200, **signing):
+        self.routes[(method, path)] = lambda: self.answer(status, payload, **signing)
+
+    def fail(self, method, path, error=None):
+        def raise_error():
+            raise wechat_api.WechatPayError(error or "connection refused")
+
+        self.routes[(method, path)] = raise_error
+
+    def answer(self, status, payload, *, signing_key=None, serial=None, timestamp=None, signed=True):
+        body = b"" if payload is None else json.dumps(payload, ensure_ascii=False).encode()
+        headers = {"request-id": "08F78BB5060010"}
+        if signed:
+            signed_by = signed_headers(body, signing_key or self.signing_key, None, timestamp=timestamp, serial=serial or self.serial)
+            headers.update({name.removeprefix("HTTP_").lower().replace("_", "-"): value for name, value in signed_by.items()})
+        return wechat_api.ApiAnswer(status, headers, body)
+
+    def __call__(self, request):
+        self.requests.append(request)
+        path = request.full_url.removeprefix(wechat_api.API_BASE).partition("?")[0]
+        route = self.routes.get((request.get_method(), path))
+        if route is None:
+            raise AssertionError(f"No canned answer for {request.get_method()} {path}")
+        return route()
+
+    def sent(self, method, path):
+        return [r for r in self.requests if r.get_method() == method and r.full_url.removeprefix(wechat_api.API_BASE).partition("?")[0] == path]
+
+
+@pytest.fixture
+def wechat_pay(monkeypatch, platform_key, platform_certificate):
+    fake = FakeWechatPay(platform_key, platform_certificate)
+    monkeypatch.setattr(wechat_api, "wechat_http", fake)
+    return fake
 
 
 @pytest.fixture
@@ -93,6 +151,28 @@ def transaction_resource(order, *, total=None, trade_state="SUCCESS", **fields):
     }
 
 
+def certificate_list(*certificates, key=API_V3_KEY):
+    """The body of GET /v3/certificates: each certificate encrypted with the APIv3 key."""
+    data = []
+    for certificate in certificates:
+        nonce = secrets.token_hex(6)
+        pem = certificate.public_bytes(serialization.Encoding.PEM)
+        data.append(
+            {
+                "serial_no": serial_of(certificate),
+                "effective_time": certificate.not_valid_before_utc.isoformat(),
+                "expire_time": certificate.not_valid_after_utc.isoformat(),
+                "encrypt_certificate": {
+                    "algorithm": "AEAD_AES_256_GCM",
+                    "nonce": nonce,
+                    "associated_data": "certificate",
+                    "ciphertext": b64encode(AESGCM(key.encode()).encrypt(nonce.encode(), pem, b"certificate")).decode(),
+                },
+            }
+        )
+    return {"data": data}
+
+
 def notification(resource, *, event_type="TRANSACTION.SUCCESS", notification_id=None, key=API_V3_KEY):
     nonce = secrets.token_hex(6)
     ciphertext = AESGCM(key.encode()).encrypt(nonce.encode(), json.dumps(resource).encode(), b"transaction")
@@ -112,7 +192,7 @@ def notification(resource, *, event_type="TRANSACTION.SUCCESS", notification_id=
     }
 
 
-def signed_headers(body: bytes, signing_key, certificate, *, timestamp=None) -> dict:
+def signed_headers(body: bytes, signing_key, certificate, *, timestamp=None, serial=None) -> dict:
     timestamp = str(int(time.time()) if timestamp is None else timestamp)
     nonce = secrets.token_hex(16)
     signature = signing_key.sign(f"{timestamp}\n{nonce}\n".encode() + body + b"\n", padding.PKCS1v15(), hashes.SHA256())
@@ -120,7 +200,7 @@ def signed_headers(body: bytes, signing_key, certificate, *, timestamp=None) -> 
         "HTTP_WECHATPAY_TIMESTAMP": timestamp,
         "HTTP_WECHATPAY_NONCE": nonce,
         "HTTP_WECHATPAY_SIGNATURE": b64encode(signature).decode(),
-        "HTTP_WECHATPAY_SERIAL": format(certificate.serial_number, "X"),
+        "HTTP_WECHATPAY_SERIAL": serial or serial_of(certificate),
     }
 
 
@@ -173,11 +253,13 @@ def test_a_tampered_body_is_refused(client, order, platform_key, platform_certif
     assert client.post(reverse("members:wechat-notify"), tampered, content_type="application/json", **headers).status_code == 400
 
 
-def test_a_notification_for_another_platform_serial_is_refused(client, order, platform_key, platform_certificate):
+def test_a_notification_for_another_platform_serial_is_refused(client, order, platform_key, platform_certificate, wechat_pay):
+    wechat_pay.on("GET", "/v3/certificates", certificate_list(platform_certificate))
     body = json.dumps(notification(transaction_resource(order))).encode()
     headers = {**signed_headers(body, platform_key, platform_certificate), "HTTP_WECHATPAY_SERIAL": "0BADSERIAL"}
     assert client.post(reverse("members:wechat-notify"), body, content_type="application/json", **headers).status_code == 400
     assert not Membership.objects.exists()
+    assert len(wechat_pay.sent("GET", "/v3/certificates")) == 1, "an unknown serial makes us look for new certificates"
 
 
 def test_an_old_notification_is_refused(notify, order):
@@ -255,14 +337,9 @@ def test_a_platform_public_key_with_its_id_also_verifies(notify, order, settings
     assert Membership.objects.get().is_active()
 
 
-def test_the_qr_page_shows_the_code_amount_and_order_number(client, reader, column, merchant_key, monkeypatch):
-    sent = []
-
-    def fake_send(request):
-        sent.append(request)
-        return {"code_url": "weixin://wxpay/bizpayurl?pr=abcdefg"}
-
-    monkeypatch.setattr(wechat, "wechat_api_send", fake_send)
+def test_the_qr_page_shows_the_code_amount_and_order_number(client, reader, column, merchant_key, wechat_pay):
+    wechat_pay.on("POST", wechat.NATIVE_ORDER_PATH, {"code_url": "weixin://wxpay/bizpayurl?pr=abcdefg"})
+    sent = wechat_pay.requests
     plan = column.plans.get()
     client.force_login(reader)
     form = client.get(reverse("members:checkout", args=[plan.pk])).context["form"]
@@ -283,6 +360,7 @@ def test_the_qr_page_shows_the_code_amount_and_order_number(client, reader, colu
     assert request.full_url == "https://api.mch.weixin.qq.com/v3/pay/transactions/native"
     body = json.loads(request.data)
     assert body["out_trade_no"] == order.number and body["amount"] == {"total": 9900, "currency": "CNY"}
+    assert datetime.fromisoformat(body["time_expire"]) == order.created_at.replace(microsecond=0) + wechat.PAYABLE_FOR
     assert body["notify_url"] == "https://zhuanlan.example.com" + reverse("members:wechat-notify")
     scheme, _, fields = request.get_header("Authorization").partition(" ")
     assert scheme == "WECHATPAY2-SHA256-RSA2048"
@@ -314,3 +392,101 @@ def test_wechat_pay_is_offered_only_with_every_key(client, reader, column, setti
     settings.WECHAT_PAY_API_V3_KEY = ""
     assert "wechat" not in offered()
     assert client.post(reverse("members:wechat-notify"), b"{}", content_type="application/json").status_code == 404
+
+
+def test_the_stored_notification_keeps_no_openid(notify, order):
+    notify(notification(transaction_resource(order)))
+    payload = PaymentEvent.objects.get().payload
+    assert "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o" not in json.dumps(payload)
+    assert set(payload["resource"]["payer"]) == {"openid_hash"} and len(payload["resource"]["payer"]["openid_hash"]) == 32
+
+
+def test_the_same_payer_hashes_the_same_and_others_differ():
+    same = wechat.personal_data_removed({"payer": {"openid": "oA"}})["payer"]["openid_hash"]
+    assert wechat.personal_data_removed({"payer": {"openid": "oA"}})["payer"]["openid_hash"] == same
+    assert wechat.personal_data_removed({"payer": {"openid": "oB"}})["payer"]["openid_hash"] != same
+
+
+def test_the_stored_refund_keeps_no_receiving_account(notify, order):
+    notify(notification({**refund_resource(order), "user_received_account": "招商银行信用卡0403"}, event_type="REFUND.SUCCESS"))
+    assert "0403" not in json.dumps(PaymentEvent.objects.get().payload, ensure_ascii=False)
+
+
+def test_wechats_signature_probe_is_refused_without_looking_further(notify, order, platform_key, platform_certificate):
+    payload = notification(transaction_resource(order))
+    body = json.dumps(payload, ensure_ascii=False).encode()
+    headers = {**signed_headers(body, platform_key, platform_certificate), "HTTP_WECHATPAY_SIGNATURE": "WECHATPAY/SIGNTEST/abc"}
+    response = notify(payload, headers=headers)
+    assert response.status_code == 401 and response.json()["code"] == "FAIL"
+    assert not PaymentEvent.objects.exists() and Order.objects.get().status == Order.Status.PENDING
+
+
+def test_a_notification_from_the_future_is_refused(notify, order):
+    assert notify(notification(transaction_resource(order)), timestamp=int(time.time()) + 301).status_code == 400
+    assert not Membership.objects.exists()
+
+
+@pytest.mark.parametrize("amount", [{"total": 9900, "currency": "USD"}, {"total": 9900}, {"total": "9900", "currency": "CNY"}])
+def test_a_payment_in_another_currency_or_without_an_integer_total_grants_nothing(notify, order, amount):
+    notify(notification(transaction_resource(order, amount=amount)))
+    assert not Membership.objects.exists() and PaymentEvent.objects.get().outcome.startswith("refused")
+    assert Order.objects.get().status == Order.Status.PENDING
+
+
+def test_a_payment_to_another_app_grants_nothing(notify, order):
+    notify(notification(transaction_resource(order, appid="wx0000000000000002")))
+    assert not Membership.objects.exists() and PaymentEvent.objects.get().outcome.startswith("refused")
+
+
+def test_a_verified_notification_whose_work_fails_is_not_acknowledged(notify, order, monkeypatch):
+    payload = notification(transaction_resource(order))
+
+    def broken(**kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(wechat, "order_mark_paid", broken)
+    response = notify(payload)
+    assert response.status_code == 500 and response.json()["code"] == "FAIL"
+    assert not PaymentEvent.objects.exists() and not Membership.objects.exists()
+    monkeypatch.undo()
+    assert notify(payload).status_code == 204
+    assert Order.objects.get().status == Order.Status.PAID and PaymentEvent.objects.get().outcome == "activated"
+
+
+def test_a_success_notification_answers_204_with_no_body(notify, order):
+    response = notify(notification(transaction_resource(order)))
+    assert response.status_code == 204 and response.content == b""
+
+
+@pytest.mark.parametrize("event_type", ["REFUND.ABNORMAL", "REFUND.CLOSED"])
+def test_a_refund_that_did_not_go_through_keeps_access(notify, order, event_type):
+    notify(notification(transaction_resource(order)))
+    response = notify(notification({**refund_resource(order), "refund_status": event_type.split(".")[1]}, event_type=event_type))
+    assert response.status_code == 204
+    assert Order.objects.get().status == Order.Status.PAID and Membership.objects.get().is_active()
+    assert PaymentEvent.objects.get(event_type=event_type).outcome.startswith("kept")
+
+
+def test_a_refund_for_another_merchant_changes_nothing(notify, order):
+    notify(notification(transaction_resource(order)))
+    notify(notification({**refund_resource(order), "mchid": "1900000002"}, event_type="REFUND.SUCCESS"))
+    assert Order.objects.get().status == Order.Status.PAID and Membership.objects.get().is_active()
+
+
+def test_the_configured_file_may_hold_several_certificates(notify, order, settings, tmp_path, platform_key, platform_certificate):
+    other = make_certificate(rsa.generate_private_key(public_exponent=65537, key_size=2048), 0x1234ABCD)
+    both = tmp_path / "both.pem"
+    both.write_bytes(b"".join(c.public_bytes(serialization.Encoding.PEM) for c in (other, platform_certificate)))
+    settings.WECHAT_PAY_PLATFORM_CERT_PATH = str(both)
+    assert notify(notification(transaction_resource(order))).status_code == 204
+
+
+def test_the_serial_chooses_the_key(client, order, settings, tmp_path, platform_key, platform_certificate):
+    other = make_certificate(rsa.generate_private_key(public_exponent=65537, key_size=2048), 0x1234ABCD)
+    both = tmp_path / "both.pem"
+    both.write_bytes(b"".join(c.public_bytes(serialization.Encoding.PEM) for c in (other, platform_certificate)))
+    settings.WECHAT_PAY_PLATFORM_CERT_PATH = str(both)
+    body = json.dumps(notification(transaction_resource(order))).encode()
+    headers = signed_headers(body, platform_key, platform_certificate, serial=serial_of(other))
+    assert client.post(reverse("members:wechat-notify"), body, content_type="application/json", **headers).status_code == 400
+    assert not Membership.objects.exists()

@@ -1,0 +1,251 @@
+"""RSS and Atom feeds: the whole site, one column, and a reader's private feed of one column.
+
+Every feed shows, for each article, exactly what `can_read_in_full` allows the feed's reader: the
+public feeds are read as an anonymous visitor (free articles in full, the others as their preview
+and a link), a private feed as the reader its key belongs to, asked again on every fetch. The full
+text is loaded only for the articles that answer allows. Feeds answer conditional GETs with 304.
+"""
+
+import hashlib
+from datetime import datetime
+
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.syndication.views import Feed
+from django.db.models import Count, Max, Prefetch
+from django.http import Http404, HttpResponse, HttpResponseGone, HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.html import format_html
+from django.utils.http import http_date, quote_etag
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+
+from articles.absolute_urls import absolute_url, absolutize_html
+from articles.access import can_read_column, can_read_in_full
+from articles.models import Article, Author, Column
+from members.feed_keys import FeedKeyRevoked, FeedKeyUnknown, feed_key_for_token, feed_key_mark_used
+
+# Bump when what a feed shows changes shape, so readers' cached copies are not reused.
+FEED_FORMAT = 1
+PUBLIC_FEED_MAX_AGE = 300
+
+
+def continue_reading(article: Article) -> str:
+    return format_html(
+        '<p><a href="{}">{}</a></p>', absolute_url(article.get_absolute_url()), _("Continue reading (members only)")
+    )
+
+
+class ArticleFeed(Feed):
+    """What every feed shares: the newest visible articles, each with the text its reader may have."""
+
+    feed_type = Rss201rev2Feed
+
+    # Subclasses: the object the feed is about, its articles, and whose feed it is.
+    def reader(self, obj):
+        return AnonymousUser()
+
+    def articles(self, obj):
+        raise NotImplementedError
+
+    def __call__(self, request, *args, **kwargs):
+        if request.method not in ("GET", "HEAD"):
+            return HttpResponseNotAllowed(["GET", "HEAD"])
+        obj = self.get_object(request, *args, **kwargs)
+        etag, last_modified = self.validators(obj)
+        timestamp = int(last_modified.timestamp()) if last_modified else None
+        response = get_conditional_response(request, etag=etag, last_modified=timestamp)
+        if response is None:
+            feedgen = self.get_feed(obj, request)
+            response = HttpResponse(content_type=feedgen.content_type)
+            feedgen.write(response, "utf-8")
+        response.headers["ETag"] = etag
+        if timestamp is not None:
+            response.headers["Last-Modified"] = http_date(timestamp)
+        self.add_headers(response, obj)
+        return response
+
+    def add_headers(self, response, obj) -> None:
+        patch_cache_control(response, public=True, max_age=PUBLIC_FEED_MAX_AGE)
+
+    def validators(self, obj) -> tuple[str, datetime | None]:
+        """ETag and Last-Modified from one aggregate: the feed changes when an article appears,
+        disappears or is edited, or when what the reader may read changes (see `reader_state`)."""
+        stats = self.articles(obj).aggregate(count=Count("pk"), published=Max("published_at"), updated=Max("updated_at"))
+        dates = [stats["published"], stats["updated"], *self.extra_dates(obj)]
+        last_modified = max((date for date in dates if date is not None), default=None)
+        parts = [FEED_FORMAT, type(self).__name__, stats["count"], *dates, get_language(), settings.FEED_ITEMS, self.reader_state(obj)]
+        return quote_etag(hashlib.sha256(repr(parts).encode()).hexdigest()[:32]), last_modified
+
+    def extra_dates(self, obj) -> list:
+        return []
+
+    def reader_state(self, obj) -> str:
+        return ""
+
+    def items(self, obj):
+        articles = list(
+            self.articles(obj)
+            .select_related("column")
+            .prefetch_related("tags", Prefetch("column__authors", queryset=Author.objects.all()))
+            .defer("body", "body_html")
+            .order_by("-published_at", "-pk")[: settings.FEED_ITEMS]
+        )
+        reader = self.reader(obj)
+        in_full = [article.pk for article in articles if can_read_in_full(reader, article)]
+        bodies = dict(Article.objects.filter(pk__in=in_full).values_list("pk", "body_html")) if in_full else {}
+        for article in articles:
+            if article.pk in bodies:
+                article.feed_html = absolutize_html(bodies[article.pk])
+            else:
+                article.feed_html = absolutize_html(article.preview_html) + continue_reading(article)
+        return articles
+
+    def item_title(self, article):
+        return article.title
+
+    def item_description(self, article):
+        return mark_safe(article.feed_html)
+
+    def item_link(self, article):
+        return absolute_url(article.get_absolute_url())
+
+    def item_pubdate(self, article):
+        return article.published_at
+
+    def item_updateddate(self, article):
+        return article.updated_at
+
+    def item_author_name(self, article):
+        return " · ".join(author.display_name for author in article.column.authors.all()) or None
+
+    def item_categories(self, article):
+        return [tag.name for tag in article.tags.all()]
+
+
+class SiteFeed(ArticleFeed):
+    def get_object(self, request, *args, **kwargs):
+        return None
+
+    def articles(self, obj):
+        return Article.objects.published()
+
+    def title(self):
+        return settings.SITE_NAME
+
+    def link(self):
+        return absolute_url(reverse("articles:home"))
+
+    def feed_url(self):
+        return absolute_url(reverse("articles:feed"))
+
+    def description(self):
+        return _("The newest articles of every column on %(site)s.") % {"site": settings.SITE_NAME}
+
+
+class SiteAtomFeed(SiteFeed):
+    feed_type = Atom1Feed
+    subtitle = SiteFeed.description
+
+    def feed_url(self):
+        return absolute_url(reverse("articles:feed-atom"))
+
+
+class ColumnFeed(ArticleFeed):
+    def get_object(self, request, slug):
+        return get_object_or_404(Column.objects.published(), slug=slug)
+
+    def articles(self, column):
+        return Article.objects.published().filter(column=column)
+
+    def extra_dates(self, column):
+        return [column.updated_at]
+
+    def title(self, column):
+        return f"{column.title} · {settings.SITE_NAME}"
+
+    def link(self, column):
+        return absolute_url(column.get_absolute_url())
+
+    def feed_url(self, column):
+        return absolute_url(reverse("articles:column-feed", kwargs={"slug": column.slug}))
+
+    def description(self, column):
+        return column.tagline or column.intro_text or column.title
+
+
+class ColumnAtomFeed(ColumnFeed):
+    feed_type = Atom1Feed
+    subtitle = ColumnFeed.description
+
+    def feed_url(self, column):
+        return absolute_url(reverse("articles:column-feed-atom", kwargs={"slug": column.slug}))
+
+
+class PrivateColumnFeed(ColumnFeed):
+    """A reader's own feed of a column, opened by the signed token in its address. It carries the
+    full text of what that reader may read today: an expired or refunded membership falls back to
+    previews at the next fetch, a revoked key answers 410."""
+
+    def __call__(self, request, token):
+        try:
+            key = feed_key_for_token(token)
+        except FeedKeyRevoked:
+            response = HttpResponseGone(_("This feed address was replaced or switched off."), content_type="text/plain; charset=utf-8")
+            self.add_headers(response, None)
+            return response
+        except FeedKeyUnknown:
+            raise Http404 from None
+        if not key.column.is_published or not key.user.is_active:
+            raise Http404
+        response = super().__call__(request, key=key)
+        if response.status_code == 200:
+            feed_key_mark_used(key)
+        return response
+
+    def get_object(self, request, key):
+        return key
+
+    def reader(self, key):
+        return key.user
+
+    def articles(self, key):
+        return super().articles(key.column)
+
+    def extra_dates(self, key):
+        return super().extra_dates(key.column)
+
+    def reader_state(self, key):
+        return f"{key.pk}:{can_read_column(key.user, key.column)}"
+
+    def validators(self, key):
+        # No Last-Modified: a membership that ends changes the feed without changing any date, so
+        # only the ETag (which includes the reader's access) may answer 304.
+        etag, _last_modified = super().validators(key)
+        return etag, None
+
+    def add_headers(self, response, key) -> None:
+        patch_cache_control(response, private=True, no_store=True)
+        response.headers["X-Robots-Tag"] = "noindex, nofollow"
+        response.headers["Referrer-Policy"] = "no-referrer"
+
+    def title(self, key):
+        return _("%(column)s (private feed)") % {"column": key.column.title}
+
+    def link(self, key):
+        return super().link(key.column)
+
+    def feed_url(self, key):
+        return None
+
+    def description(self, key):
+        return super().description(key.column)
+
+
+class PrivateColumnAtomFeed(PrivateColumnFeed):
+    feed_type = Atom1Feed
+    subtitle = PrivateColumnFeed.description

@@ -1,0 +1,34 @@
+"""Recompute every article's search documents and reindex them, e.g. after tags were renamed or
+the segmenting dictionary changed: `manage.py rebuild_search_index`."""
+
+from django.core.management.base import BaseCommand
+from django.db import connection, transaction
+
+from articles import search_index
+from articles.markdown import html_to_text
+from articles.models import Article
+from articles.segmenting import index_text
+
+BATCH = 500
+
+
+class Command(BaseCommand):
+    help = "Recompute the search documents of every article and rebuild the search index."
+
+    def handle(self, *args, **options):
+        articles = Article.objects.only("pk", "title", "preview_html", "body_html").prefetch_related("tags").order_by("pk")
+        done, last_pk = 0, 0
+        while batch := list(articles.filter(pk__gt=last_pk)[:BATCH]):
+            for article in batch:
+                article.search_title = index_text(article.title)
+                article.search_tags = index_text(" ".join(sorted(tag.name for tag in article.tags.all())))
+                article.search_preview = index_text(html_to_text(article.preview_html))
+                article.search_body = index_text(html_to_text(article.body_html))
+            with transaction.atomic():
+                Article.objects.bulk_update(batch, ["search_title", "search_tags", "search_preview", "search_body"])
+            done += len(batch)
+            last_pk = batch[-1].pk
+        with transaction.atomic():
+            search_index.ensure(connection)
+            search_index.rebuild(connection)
+        self.stdout.write(f"Reindexed {done} articles.")

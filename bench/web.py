@@ -1,0 +1,297 @@
+"""Throughput and latency of the portal's pages, as ratios to a bare Django view under the same gunicorn.
+
+    make bench                       # or: .venv/bin/python bench/web.py [--duration 10] [--reuse]
+
+Loads 2,000 generated xiaobot columns (about 20,000 articles, bench/import_xiaobot.py's pages)
+through the import service into PostgreSQL (SQLite when PostgreSQL does not answer) with Redis as
+the cache when it answers, then serves the portal with portal/gunicorn.conf.py and production
+settings (DJANGO_DEBUG off). The bare view is `/bench/bare/`, a view that returns a constant
+response through the same settings, middleware and gunicorn configuration: the ceiling of this
+machine. wrk (Debian's package) loads each page in turn at --connections concurrent connections;
+the bare view is measured before and after the pages and its mean is the ceiling. Then, with worker
+recycling off, every worker serves at least 10,000 requests and its resident memory is read.
+
+Budgets (from the issue): throughput ratios, p99 at 32 connections, search p95 on PostgreSQL, RSS.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+RATIO_BUDGETS = {"article, member": 0.40, "article, anonymous": 0.60, "home": 0.35, "column": 0.35}
+P99_BUDGET_MS = 100.0
+SEARCH_P95_BUDGET_MS = 50.0
+RSS_BUDGET_MB = 150.0
+REQUESTS_PER_WORKER = 10_000
+SEARCH_WORDS = ["变现", "提示词", "模型", "短视频", "工作流", "选题", "复盘", "案例", "入门", "效率"]
+LOAD_RESULT = "BENCH-LOAD "
+PG_URL = "postgres://postgres@127.0.0.1:5432/portal_bench"
+REDIS_URL = "redis://127.0.0.1:6379/13"
+
+
+def answers(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def bench_environment(args, workdir: Path) -> dict:
+    database_url = args.database_url or (PG_URL if answers("127.0.0.1", 5432) else f"sqlite:///{workdir / 'bench.sqlite3'}")
+    redis_url = args.redis_url if args.redis_url is not None else (REDIS_URL if answers("127.0.0.1", 6379) else "")
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "portal.settings",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "DJANGO_CACHE_PREFIX": "bench",
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": "bench-only-secret-key-" + "x" * 40,
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DJANGO_SITE_URL": f"http://127.0.0.1:{args.port}",
+        # Plain HTTP on localhost: no TLS redirect, no secure-only cookies.
+        "DJANGO_SECURE_SSL_REDIRECT": "0",
+        "DJANGO_SECURE_COOKIES": "0",
+        "DJANGO_SECURE_HSTS_SECONDS": "0",
+        "DJANGO_PAYMENTS_SANDBOX": "0",
+        "DJANGO_STATIC_ROOT": str(workdir / "static"),
+        "MEDIA_ROOT": str(workdir / "media"),
+        "DJANGO_BENCH_BARE_VIEW": "1",
+        "DJANGO_LOG_LEVEL": "WARNING",
+        "HOST": "127.0.0.1",
+        "PORT": str(args.port),
+        "GUNICORN_ACCESS_LOG": "/dev/null",
+        # Recycling would hide a leak from the memory measurement.
+        "GUNICORN_MAX_REQUESTS": "0",
+    }
+
+
+def reset_postgres(database_url: str) -> None:
+    import psycopg
+
+    name = database_url.rsplit("/", 1)[1]
+    with psycopg.connect(database_url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def load(pages: int) -> dict:
+    """In the bench environment: migrate, import the generated columns, make a member."""
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.test import Client
+
+    from articles.importers import service
+    from articles.models import Article, Column
+    from bench.import_xiaobot import generate_pages
+    from members.services import membership_grant
+
+    call_command("migrate", interactive=False, verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    started = time.perf_counter()
+    if Article.objects.count() == 0:
+        uploads = [service.Upload(page.filename, page.text.encode()) for page in generate_pages(pages)]
+        report = service.import_uploads(uploads=uploads, options=service.ImportOptions(), dry_run=False)
+        if not report.ok:
+            raise SystemExit(f"the import failed: {[file.error for file in report.failed][:3]}")
+    Column.objects.update(status=Column.Status.PUBLISHED)
+    loaded_seconds = time.perf_counter() - started
+
+    from django.contrib.auth import get_user_model
+
+    article = Article.objects.filter(access=Article.Access.MEMBERS, has_more=True).order_by("pk").first()
+    member, _ = get_user_model().objects.get_or_create(username="bench-member", defaults={"email": "bench-member@example.com"})
+    membership_grant(user=member, column=article.column, source="complimentary", lifetime=True, note="bench")
+    client = Client()
+    client.force_login(member)
+    return {
+        "columns": Column.objects.count(),
+        "articles": Article.objects.count(),
+        "load_seconds": round(loaded_seconds, 1),
+        "article": article.get_absolute_url(),
+        "column": article.column.get_absolute_url(),
+        "cookie": f"sessionid={client.cookies['sessionid'].value}",
+        "vendor": django.db.connection.vendor,
+    }
+
+
+def wait_until_up(base: str, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(base + "/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit("gunicorn did not answer /healthz within a minute")
+
+
+def wrk(base: str, paths: list[str], *, duration: float, connections: int, cookie: str = "") -> dict:
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--timeout", "5s", "-s", str(ROOT / "bench" / "wrk_report.lua")]
+    if cookie:
+        command += ["-H", f"Cookie: {cookie}"]
+    command += [base + paths[0], "--", *paths]
+    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    line = next(line for line in output.splitlines() if line.startswith("WRK-RESULT "))
+    result = json.loads(line.removeprefix("WRK-RESULT "))
+    result["rps"] = result["requests"] / result["seconds"]
+    return result
+
+
+def worker_pids(master: int) -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == master:
+                    pids.append(int(entry.name))
+            except (OSError, IndexError, ValueError):
+                continue
+    return pids
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def check_url(base: str, path: str, cookie: str = "") -> None:
+    request = urllib.request.Request(base + path, headers={"Cookie": cookie} if cookie else {})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        if response.status != 200:
+            raise SystemExit(f"{path} answered {response.status}; the benchmark would measure an error page")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=float, default=10, help="seconds per measurement (default 10)")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--pages", type=int, default=2000, help="generated xiaobot pages to import (default 2000)")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--reuse", action="store_true", help="keep the bench database of a previous run instead of reloading")
+    parser.add_argument("--database-url", default="", help=f"default {PG_URL} when PostgreSQL answers, else SQLite")
+    parser.add_argument("--redis-url", default=None, help=f"default {REDIS_URL} when Redis answers; '' for none")
+    parser.add_argument("--skip-memory", action="store_true")
+    parser.add_argument("--load", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.load:
+        print(LOAD_RESULT + json.dumps(load(args.pages)))
+        return 0
+    if shutil.which("wrk") is None:
+        print("wrk is missing: apt-get install wrk (make bench installs it)", file=sys.stderr)
+        return 2
+
+    workdir = Path(tempfile.mkdtemp(prefix="bench-web-"))
+    environment = bench_environment(args, workdir)
+    if environment["DATABASE_URL"].startswith("postgres") and not args.reuse:
+        reset_postgres(environment["DATABASE_URL"])
+    print(f"database {environment['DATABASE_URL']}, cache {environment['REDIS_URL'] or 'local memory'}; loading {args.pages} columns…", flush=True)
+    if environment["REDIS_URL"]:
+        import redis
+
+        redis.Redis.from_url(environment["REDIS_URL"]).flushdb()
+    loaded = subprocess.run(
+        [sys.executable, __file__, "--load", "--pages", str(args.pages)], env=environment, cwd=ROOT, check=True, capture_output=True, text=True
+    ).stdout
+    site = json.loads(next(line for line in loaded.splitlines() if line.startswith(LOAD_RESULT)).removeprefix(LOAD_RESULT))
+    print(f"{site['columns']} columns, {site['articles']} articles on {site['vendor']} (loaded in {site['load_seconds']} s)", flush=True)
+
+    base = f"http://127.0.0.1:{args.port}"
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "--config", "portal/gunicorn.conf.py", "portal.wsgi"], env=environment, cwd=ROOT
+    )
+    try:
+        wait_until_up(base)
+        search = [f"/search/?q={urllib.request.quote(word)}" for word in SEARCH_WORDS]
+        targets = [
+            ("article, member", [site["article"]], site["cookie"]),
+            ("article, anonymous", [site["article"]], ""),
+            ("home", ["/"], ""),
+            ("column", [site["column"]], ""),
+            ("search", search, ""),
+        ]
+        for _, paths, cookie in targets:
+            check_url(base, paths[0], cookie)
+        member_page = urllib.request.urlopen(urllib.request.Request(base + site["article"], headers={"Cookie": site["cookie"]})).read().decode()
+        if "paywall" in member_page and "class=\"paywall" in member_page:
+            raise SystemExit("the member sees the paywall: the benchmark would not measure a full article")
+        for _, paths, cookie in [("bare", ["/bench/bare/"], ""), *targets]:
+            wrk(base, paths, duration=2, connections=args.connections, cookie=cookie)  # warm up
+
+        results = {"bare (before)": wrk(base, ["/bench/bare/"], duration=args.duration, connections=args.connections)}
+        for name, paths, cookie in targets:
+            results[name] = wrk(base, paths, duration=args.duration, connections=args.connections, cookie=cookie)
+        results["bare (after)"] = wrk(base, ["/bench/bare/"], duration=args.duration, connections=args.connections)
+        ceiling = statistics.mean([results["bare (before)"]["rps"], results["bare (after)"]["rps"]])
+
+        failures = []
+        print(f"\n{'page':<20} {'req/s':>8} {'ratio':>6} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}  budget")
+        for name, result in results.items():
+            ratio = result["rps"] / ceiling
+            budget = []
+            if name in RATIO_BUDGETS:
+                budget.append(f"ratio ≥ {RATIO_BUDGETS[name]:.2f}")
+                if ratio < RATIO_BUDGETS[name]:
+                    failures.append(f"{name}: ratio {ratio:.2f} < {RATIO_BUDGETS[name]:.2f}")
+            if not name.startswith("bare"):
+                budget.append(f"p99 ≤ {P99_BUDGET_MS:.0f}")
+                if result["p99_ms"] > P99_BUDGET_MS:
+                    failures.append(f"{name}: p99 {result['p99_ms']:.0f} ms > {P99_BUDGET_MS:.0f} ms")
+            if name == "search" and site["vendor"] == "postgresql":
+                budget.append(f"p95 ≤ {SEARCH_P95_BUDGET_MS:.0f}")
+                if result["p95_ms"] > SEARCH_P95_BUDGET_MS:
+                    failures.append(f"search: p95 {result['p95_ms']:.0f} ms > {SEARCH_P95_BUDGET_MS:.0f} ms")
+            if result["non_2xx"] or result["socket_errors"]:
+                failures.append(f"{name}: {result['non_2xx']} non-2xx answers, {result['socket_errors']} socket errors")
+            print(
+                f"{name:<20} {result['rps']:>8.0f} {ratio:>6.2f} {result['p50_ms']:>7.1f} {result['p95_ms']:>7.1f} {result['p99_ms']:>7.1f}  {', '.join(budget)}"
+            )
+
+        if not args.skip_memory:
+            workers = worker_pids(server.pid)
+            served = sum(result["requests"] for result in results.values())
+            needed = REQUESTS_PER_WORKER * len(workers) - served
+            mix = [site["article"], "/", site["column"], *search[:3]]
+            while needed > 0:
+                needed -= wrk(base, mix, duration=10, connections=args.connections)["requests"]
+                needed -= wrk(base, [site["article"]], duration=5, connections=args.connections, cookie=site["cookie"])["requests"]
+            memory = {pid: rss_mb(pid) for pid in worker_pids(server.pid)}
+            if sorted(memory) != sorted(workers):
+                failures.append("a worker was replaced during the run; its memory was not measured over 10,000 requests")
+            biggest = max(memory.values())
+            print(f"\nworkers: {len(memory)}, each after ≥ {REQUESTS_PER_WORKER:,} requests on average: RSS " + ", ".join(f"{mb:.0f}" for mb in memory.values()) + " MB")
+            if biggest > RSS_BUDGET_MB:
+                failures.append(f"a worker uses {biggest:.0f} MB > {RSS_BUDGET_MB:.0f} MB")
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    for failure in failures:
+        print(f"FAIL: {failure}")
+    print("PASS: every budget met" if not failures else f"{len(failures)} budget(s) missed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,318 @@
+"""New-article emails: when an article becomes visible, each active member of its column who has
+not switched them off gets it by email, once.
+
+1. Announce (once per article, `new_article_announce`): the recipients are fixed in one transaction
+   as one `NewArticleEmail` row per reader; the unique (article, reader) constraint means nobody
+   is queued twice, however often announcing is attempted.
+2. Send (`new_article_emails_send`): rows are claimed in batches and sent over one SMTP
+   connection; each recipient's text is what `can_read_in_full` allows them, asked at send time.
+   A failure is logged and the row is retried by the next run, up to MAX_ATTEMPTS.
+
+Only articles written here are announced: an imported article (import_ref set) never is, nor one
+published more than settings.NEW_ARTICLE_EMAIL_DAYS ago, so importing a back catalogue of
+thousands of articles mails nobody. Saving a visible article (publishing in admin) announces and
+sends the first batch after commit; the `send_new_article_emails` command, run every few minutes,
+announces scheduled articles whose time has come and sends or retries the rest.
+"""
+
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import transaction
+from django.db.models import F, Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from articles.absolute_urls import absolute_url, absolutize_html
+from articles.access import can_read_in_full
+from articles.markdown import html_to_text
+from articles.models import Article
+from members.models import Membership, NewArticleAnnouncement, NewArticleEmail
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+# A row claimed this long ago and never finished belongs to a run that died; it is sent again.
+STALE_CLAIM = timedelta(minutes=30)
+UNSUBSCRIBE_SALT = "members.new-article-emails.unsubscribe"
+
+
+# Which articles
+
+
+def announcement_window_start(now=None):
+    return (now or timezone.now()) - timedelta(days=settings.NEW_ARTICLE_EMAIL_DAYS)
+
+
+def is_announceable(article: Article, now=None) -> bool:
+    """Written here (not imported), visible now, and published within the window."""
+    now = now or timezone.now()
+    return (
+        not article.import_ref
+        and article.status == Article.Status.PUBLISHED
+        and announcement_window_start(now) <= article.published_at <= now
+        and article.is_visible
+    )
+
+
+def articles_to_announce():
+    """Visible articles the command still has to announce: scheduled ones whose time came, and any
+    whose announcement after saving did not happen (the process stopped before commit hooks ran)."""
+    return (
+        Article.objects.published()
+        .filter(import_ref="", published_at__gte=announcement_window_start(), announcement__isnull=True)
+        .order_by("published_at", "pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def recipients_of(column_id: int):
+    """Readers to email about a new article of the column: active members with the setting on."""
+    return (
+        Membership.objects.active()
+        .filter(column_id=column_id, email_new_articles=True, user__is_active=True)
+        .exclude(user__email="")
+        .values_list("user_id", flat=True)
+    )
+
+
+# Announcing
+
+
+def new_article_announce(*, article_id: int) -> int:
+    """Queue one email per recipient, once per article. Returns how many were queued now."""
+    with transaction.atomic():
+        article = Article.objects.select_related("column").defer("body", "body_html").filter(pk=article_id).first()
+        if article is None or not is_announceable(article):
+            return 0
+        announcement, created = NewArticleAnnouncement.objects.get_or_create(article=article)
+        if not created:
+            return 0
+        user_ids = list(recipients_of(article.column_id))
+        NewArticleEmail.objects.bulk_create(
+            [NewArticleEmail(article=article, user_id=user_id) for user_id in user_ids], batch_size=500, ignore_conflicts=True
+        )
+        announcement.recipients = len(user_ids)
+        announcement.save(update_fields=["recipients"])
+    logger.info("Announced article %s to %s readers", article_id, len(user_ids))
+    return len(user_ids)
+
+
+def new_article_announce_on_commit(*, article: Article) -> None:
+    """After an article is saved: if it just became visible, announce it and send the first batch
+    once the transaction commits. The cheap checks come first; most saves stop there."""
+    if article.import_ref or article.status != Article.Status.PUBLISHED or article.published_at > timezone.now():
+        return
+    if article.published_at < announcement_window_start():
+        return
+    article_id = article.pk
+    transaction.on_commit(lambda: announce_and_send(article_id=article_id))
+
+
+def announce_and_send(*, article_id: int) -> None:
+    try:
+        if new_article_announce(article_id=article_id):
+            new_article_emails_send(article_id=article_id, limit=settings.NEW_ARTICLE_EMAIL_BATCH)
+    except Exception:
+        # The page that published the article must not fail because mail did; the command retries.
+        logger.exception("Could not announce article %s now; send_new_article_emails will", article_id)
+
+
+# Unsubscribing
+
+
+def unsubscribe_token(membership: Membership) -> str:
+    return signing.Signer(salt=UNSUBSCRIBE_SALT, sep=".").sign(f"{membership.pk}-{membership.user_id}")
+
+
+def membership_for_unsubscribe_token(token: str) -> Membership | None:
+    try:
+        value = signing.Signer(salt=UNSUBSCRIBE_SALT, sep=".").unsign(token)
+    except signing.BadSignature:
+        return None
+    membership_id, _, user_id = value.partition("-")
+    return Membership.objects.select_related("column", "user").filter(pk=membership_id, user_id=user_id).first()
+
+
+def unsubscribe_url(membership: Membership) -> str:
+    return absolute_url(reverse("members:unsubscribe", kwargs={"token": unsubscribe_token(membership)}))
+
+
+def membership_set_email_new_articles(*, membership: Membership, enabled: bool) -> Membership:
+    Membership.objects.filter(pk=membership.pk).update(email_new_articles=enabled, updated_at=timezone.now())
+    membership.email_new_articles = enabled
+    return membership
+
+
+# Sending
+
+
+@dataclass
+class SendReport:
+    sent: int = 0
+    failed: int = 0
+    skipped: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def release_stale_claims(now) -> int:
+    """Rows left "being sent" by a run that died go back to the queue (updated_at kept, so this
+    run retries them)."""
+    return NewArticleEmail.objects.filter(status=NewArticleEmail.Status.SENDING, updated_at__lt=now - STALE_CLAIM).update(
+        status=NewArticleEmail.Status.FAILED, last_error="interrupted while sending"
+    )
+
+
+def claim_batch(*, started, article_id: int | None, size: int) -> list[int]:
+    """Mark up to `size` rows as being sent and return them. Rows locked by another run are
+    skipped (PostgreSQL); SQLite runs one writer at a time. Failed rows are retried, but not twice
+    in the same run."""
+    queue = NewArticleEmail.objects.filter(
+        Q(status=NewArticleEmail.Status.PENDING) | Q(status=NewArticleEmail.Status.FAILED, updated_at__lt=started),
+        attempts__lt=MAX_ATTEMPTS,
+    )
+    if article_id is not None:
+        queue = queue.filter(article_id=article_id)
+    with transaction.atomic():
+        ids = list(queue.select_for_update(skip_locked=True).order_by("pk").values_list("pk", flat=True)[:size])
+        NewArticleEmail.objects.filter(pk__in=ids).update(status=NewArticleEmail.Status.SENDING, updated_at=timezone.now())
+    return ids
+
+
+class Mailer:
+    """Builds each recipient's message; remembers article bodies and memberships per batch."""
+
+    def __init__(self, connection):
+        self.connection = connection
+        self.bodies: dict[int, str] = {}
+
+    def body_html(self, article: Article) -> str:
+        if article.pk not in self.bodies:
+            self.bodies[article.pk] = Article.objects.values_list("body_html", flat=True).get(pk=article.pk)
+        return self.bodies[article.pk]
+
+    def message(self, row: NewArticleEmail, membership: Membership) -> EmailMultiAlternatives:
+        article, user = row.article, row.user
+        reads_in_full = can_read_in_full(user, article)
+        content_html = absolutize_html(self.body_html(article) if reads_in_full else article.preview_html)
+        context = {
+            "article": article,
+            "column": article.column,
+            "content_html": content_html,
+            "content_text": html_to_text(content_html),
+            "reads_in_full": reads_in_full,
+            "article_url": absolute_url(article.get_absolute_url()),
+            "column_url": absolute_url(article.column.get_absolute_url()),
+            "settings_url": absolute_url(reverse("members:my-columns")),
+            "unsubscribe_url": unsubscribe_url(membership),
+            "site_name": settings.SITE_NAME,
+        }
+        with translation.override(settings.LANGUAGE_CODE):
+            subject = " ".join(render_to_string("members/email/new_article_subject.txt", context).split())
+            text = render_to_string("members/email/new_article.txt", context)
+            html = render_to_string("members/email/new_article.html", context)
+        message = EmailMultiAlternatives(
+            subject,
+            text,
+            settings.DEFAULT_FROM_EMAIL,
+            [user.email],
+            connection=self.connection,
+            headers={
+                "List-Unsubscribe": f"<{context['unsubscribe_url']}>",
+                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+                "List-Id": f"{article.column.slug}.columns",
+                "Auto-Submitted": "auto-generated",
+            },
+        )
+        message.attach_alternative(html, "text/html")
+        return message
+
+
+def send_claimed(mailer: Mailer, ids: list[int], report: SendReport) -> None:
+    rows = list(
+        NewArticleEmail.objects.filter(pk__in=ids)
+        .select_related("user", "article__column")
+        .defer("article__body", "article__body_html")
+        .order_by("pk")
+    )
+    memberships = {
+        (membership.column_id, membership.user_id): membership
+        for membership in Membership.objects.active().filter(
+            user_id__in={row.user_id for row in rows}, column_id__in={row.article.column_id for row in rows}
+        )
+    }
+    for row in rows:
+        membership = memberships.get((row.article.column_id, row.user_id))
+        if membership is None or not membership.email_new_articles or not row.user.is_active or not row.article.is_visible:
+            NewArticleEmail.objects.filter(pk=row.pk).update(status=NewArticleEmail.Status.SKIPPED, updated_at=timezone.now())
+            report.skipped += 1
+            continue
+        attempts = row.attempts + 1
+        try:
+            mailer.message(row, membership).send()
+        except Exception as error:
+            status = NewArticleEmail.Status.FAILED if attempts < MAX_ATTEMPTS else NewArticleEmail.Status.ABANDONED
+            logger.warning("New-article email %s to %s failed (attempt %s): %s", row.article_id, row.user.email, attempts, error)
+            NewArticleEmail.objects.filter(pk=row.pk).update(
+                status=status, attempts=attempts, last_error=str(error)[:300], updated_at=timezone.now()
+            )
+            report.failed += 1
+            report.errors.append(f"{row.user.email}: {error}")
+        else:
+            now = timezone.now()
+            NewArticleEmail.objects.filter(pk=row.pk).update(
+                status=NewArticleEmail.Status.SENT, attempts=attempts, last_error="", sent_at=now, updated_at=now
+            )
+            report.sent += 1
+
+
+def new_article_emails_send(*, article_id: int | None = None, limit: int | None = None) -> SendReport:
+    """Send queued emails in batches of settings.NEW_ARTICLE_EMAIL_BATCH over one connection."""
+    started = timezone.now()
+    report = SendReport()
+    release_stale_claims(started)
+    batch_size = max(1, settings.NEW_ARTICLE_EMAIL_BATCH)
+    mailer, handled = None, 0
+    try:
+        while limit is None or handled < limit:
+            size = batch_size if limit is None else min(batch_size, limit - handled)
+            ids = claim_batch(started=started, article_id=article_id, size=size)
+            if not ids:
+                break
+            if mailer is None:
+                # Opened only when there is something to send, and then once for the whole run.
+                mailer = Mailer(get_connection())
+                try:
+                    mailer.connection.open()
+                except Exception as error:
+                    logger.warning("Mail server unavailable, %s new-article emails wait for the next run: %s", len(ids), error)
+                    release_claims(ids, error)
+                    report.failed += len(ids)
+                    report.errors.append(str(error))
+                    mailer = None
+                    break
+            send_claimed(mailer, ids, report)
+            handled += len(ids)
+    finally:
+        if mailer is not None:
+            mailer.connection.close()
+    return report
+
+
+def release_claims(ids: list[int], error: Exception) -> None:
+    NewArticleEmail.objects.filter(pk__in=ids).update(
+        status=NewArticleEmail.Status.FAILED, attempts=F("attempts") + 1, last_error=str(error)[:300], updated_at=timezone.now()
+    )
+
+
+def new_article_emails_run() -> tuple[int, SendReport]:
+    """What the command does: announce what is due, then send everything queued."""
+    announced = 0
+    for article_id in list(articles_to_announce()):
+        announced += new_article_announce(article_id=article_id)
+    return announced, new_article_emails_send()
