@@ -28,6 +28,8 @@ from articles.models import SEARCH_FIELDS, Article, Author, Column
 from articles.segmenting import MAX_QUERY_CHARS, is_too_short, normalise, query_terms
 
 MAX_COLUMN_RESULTS = 5
+# On PostgreSQL the results are the best of the newest this many matches (see postgres_matches).
+RANK_WINDOW = 300
 SNIPPET_CHARS = 120
 # A snippet is looked for in this much text at most, so that a huge article costs no more than a normal one.
 SNIPPET_SCAN_CHARS = 50_000
@@ -95,6 +97,12 @@ def by_access(readable: Q | None, full, public):
 
 
 def postgres_matches(articles: QuerySet, terms: list[str], readable: Q | None) -> QuerySet:
+    """Matches ranked by ts_rank, among the newest RANK_WINDOW of them.
+
+    A common word matches half the articles; ranking (and counting) all of them reads every
+    matching tsvector out of TOAST storage, hundreds of milliseconds at 20,000 articles. Taking
+    the newest matches first is an index walk that stops early, so the cost no longer grows with
+    the number of matches, and the ranking orders a bounded set."""
     query = SearchQuery(" ".join(terms), config="simple", search_type="plain")
     articles = articles.alias(
         public_vector=RawSQL(f'"articles_article"."{search_index.PUBLIC_VECTOR}"', [], output_field=SearchVectorField()),
@@ -102,14 +110,18 @@ def postgres_matches(articles: QuerySet, terms: list[str], readable: Q | None) -
     )
     full_rank = SearchRank(F("full_vector"), query, normalization=Value(1))
     if readable is None:
-        return articles.filter(full_vector=query).annotate(rank=full_rank)
-    public_rank = SearchRank(F("public_vector"), query, normalization=Value(1))
-    return (
+        matches, rank = articles.filter(full_vector=query), full_rank
+    else:
+        public_rank = SearchRank(F("public_vector"), query, normalization=Value(1))
         # The first filter alone lets PostgreSQL combine both GIN indexes; the second applies the access rule.
-        articles.filter(Q(public_vector=query) | Q(full_vector=query))
-        .filter(Q(public_vector=query) | (readable & Q(full_vector=query)))
-        .annotate(rank=by_access(readable, full_rank, public_rank))
-    )
+        matches = articles.filter(Q(public_vector=query) | Q(full_vector=query)).filter(
+            Q(public_vector=query) | (readable & Q(full_vector=query))
+        )
+        rank = by_access(readable, full_rank, public_rank)
+    # A query of its own: the vector columns are raw SQL naming the outer table, which a subquery
+    # would silently correlate with.
+    newest = list(matches.order_by("-published_at", "-pk").values_list("pk", flat=True)[:RANK_WINDOW])
+    return articles.filter(pk__in=newest).annotate(rank=rank)
 
 
 PUBLIC_COLUMNS = ("search_title", "search_tags", "search_preview")

@@ -1,11 +1,12 @@
 from django.conf import settings
 from django.core.paginator import Paginator
+from django.db import connection
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
 from articles.access import can_read_column, can_read_in_full, can_see, is_editor
 from articles.models import Category, Column
-from articles.search import attach_snippets, parse_query, search_articles, search_columns
+from articles.search import RANK_WINDOW, attach_snippets, parse_query, search_articles, search_columns
 from articles.selectors import (
     article_for_reader,
     articles_tagged,
@@ -95,5 +96,7 @@ def search(request):
         page.object_list = attach_snippets(request.user, page.object_list, query.terms)
         if column is None and page.number == 1:
             columns = search_columns(query.terms)
-    context = {"query": query, "column": column, "page": page, "matching_columns": columns}
+    # PostgreSQL ranks the newest RANK_WINDOW matches (see search.postgres_matches): say "300+", not "300".
+    capped = page is not None and connection.vendor == "postgresql" and page.paginator.count >= RANK_WINDOW
+    context = {"query": query, "column": column, "page": page, "matching_columns": columns, "results_capped": capped}
     return render(request, "articles/search.html", context)

@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from urllib.parse import quote, urlencode
 
 from django.conf import settings
+from django.db import transaction
 from django.contrib import messages
 from django.urls import reverse
 from django.utils import timezone
@@ -396,7 +397,29 @@ def charge_refunded(charge: dict, *, as_of=None) -> EventResult:
     if charge.get("refunded") is not True:
         return EventResult(order=order, outcome="kept: partial refund, access unchanged")
     order = order_refund_reported(order_id=order.pk)
+    stop_renewing_after_commit(order, reason="refunded")
     return EventResult(order=order, outcome="refunded")
+
+
+def stop_renewing_after_commit(order: Order, *, reason: str) -> None:
+    """A refunded or charged-back subscription payment must not be followed by next year's charge
+    (which would open the membership again): once this event is recorded, ask Stripe to stop
+    renewing. Outside the event's transaction, so a slow Stripe never holds the webhook's locks;
+    a failure is logged for an editor, and the reader can still cancel from My columns."""
+    if order.subscription_id is None:
+        return
+    subscription_id = order.subscription_id
+
+    def stop():
+        subscription = Subscription.objects.filter(pk=subscription_id).first()
+        if subscription is None or subscription.cancel_at_period_end or not subscription.is_live:
+            return
+        try:
+            subscription_renewal_set(subscription, renew=False)
+        except StripeError:
+            logger.exception("Could not stop renewing subscription %s after order %s was %s", subscription.provider_subscription_id, order.number, reason)
+
+    transaction.on_commit(stop)
 
 
 def order_of_dispute(dispute: dict) -> Order | None:
@@ -444,6 +467,8 @@ def dispute_closed(dispute: dict, *, as_of=None) -> EventResult:
     order = order_dispute_closed(order_id=order.pk, won=status in DISPUTE_WON)
     if order.status not in (Order.Status.PAID, Order.Status.CHARGED_BACK):
         return EventResult(order=order, outcome=f"kept: dispute {status}, order is {order.status}")
+    if order.status == Order.Status.CHARGED_BACK:
+        stop_renewing_after_commit(order, reason="charged back")
     return EventResult(order=order, outcome="dispute won: access restored" if status in DISPUTE_WON else "dispute lost: access stays ended")
 
 

@@ -243,3 +243,16 @@ def test_sqlite_without_fts5_falls_back_to_like(client, column, monkeypatch):
     make_article(column, title="会员文章", body=paid_body())
     assert results(search(client, "变现")) == ["标题里有变现"]
     assert results(search(client, PAID_ONLY_WORD)) == []
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the ranking window is PostgreSQL's")
+def test_a_common_word_ranks_the_newest_matches_and_says_there_are_more(client, monkeypatch):
+    monkeypatch.setattr("articles.search.RANK_WINDOW", 3)
+    monkeypatch.setattr("articles.views.RANK_WINDOW", 3)
+    column = make_column(is_free=True, plans=())
+    for number in range(5):
+        make_article(column, title=f"变现第{number}课", body="变现的方法。")
+    response = client.get(reverse("articles:search"), {"q": "变现"})
+    assert response.context["page"].paginator.count == 3
+    assert response.context["results_capped"]
+    assert "3+" in response.content.decode()

@@ -172,7 +172,7 @@ def test_a_coupon_makes_it_a_one_off_payment_and_says_so(client, reader, plan, c
     coupon = make_coupon(column, percent_off=20)
     client.force_login(reader)
     page = client.get(reverse("members:checkout", args=[plan.pk]) + f"?coupon={coupon.code}").content.decode()
-    assert 'name="renew"' not in page and "does not renew automatically" in page
+    assert 'name="renew"' not in page and "不会自动续费" in page
     checkout_post(client, plan, coupon=coupon.code, renew="on")
     (_, params), = sessions
     assert params["mode"] == "payment" and params["line_items[0][price_data][unit_amount]"] == "7920"
@@ -197,7 +197,7 @@ def test_a_reader_already_renewing_is_not_offered_a_second_subscription(client, 
     subscribed(client, order)
     client.force_login(reader)
     page = client.get(reverse("members:checkout", args=[plan.pk])).content.decode()
-    assert 'name="renew"' not in page and "already renews automatically" in page
+    assert 'name="renew"' not in page and "你的会员已开启自动续费" in page
     checkout_post(client, plan, renew="on")
     assert sessions[-1][1]["mode"] == "payment"
 
@@ -509,3 +509,37 @@ def test_the_renewal_request_reaches_stripe_form_encoded(monkeypatch, order, rea
     assert sent["url"] == "https://api.stripe.com/v1/subscriptions/sub_x%2F..%2Fy"
     assert sent["data"] == b"cancel_at_period_end=true" and sent["headers"]["Idempotency-key"].startswith("subscription-renewal-")
     assert Subscription.objects.get().cancel_at_period_end
+
+
+def test_a_refunded_renewal_stops_the_subscription_renewing(client, order, monkeypatch, django_capture_on_commit_callbacks):
+    """Otherwise next year's charge would open the membership the refund just ended."""
+    subscribed(client, order)
+    post(client, invoice(payment_intent=None))
+    calls = []
+
+    def fake_post(path, params, *, idempotency_key):
+        calls.append((path, params))
+        return {"id": SUBSCRIPTION, "status": "active", "cancel_at_period_end": True, "current_period_end": at() + 300 * 86400}
+
+    monkeypatch.setattr(stripe, "stripe_api_post", fake_post)
+    with django_capture_on_commit_callbacks(execute=True):
+        post(client, event("charge.refunded", {"id": "ch_1", "payment_intent": "pi_x", "invoice": "in_renewal_1", "refunded": True}))
+    assert calls == [(f"/subscriptions/{SUBSCRIPTION}", {"cancel_at_period_end": "true"})]
+    assert Subscription.objects.get().cancel_at_period_end
+    assert not Membership.objects.get().is_active()
+
+
+def test_a_refund_is_recorded_even_when_stripe_will_not_stop_the_renewal(client, order, monkeypatch, django_capture_on_commit_callbacks, caplog):
+    subscribed(client, order)
+    post(client, invoice(payment_intent=None))
+
+    def refuse(path, params, *, idempotency_key):
+        raise stripe.StripeError("Stripe is down")
+
+    monkeypatch.setattr(stripe, "stripe_api_post", refuse)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post(client, event("charge.refunded", {"id": "ch_1", "payment_intent": "pi_x", "invoice": "in_renewal_1", "refunded": True}))
+    assert response.status_code == 200
+    assert Order.objects.get(is_automatic_renewal=True).status == Order.Status.REFUNDED
+    assert not Subscription.objects.get().cancel_at_period_end
+    assert "Could not stop renewing" in caplog.text
