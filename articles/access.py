@@ -1,8 +1,12 @@
 """The one answer to "may this person read this article in full?". Every page, feed, search result
 and email that shows article text asks `can_read_in_full`; nothing else decides it."""
 
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef
+
 from articles.models import Article, Column
-from members.selectors import member_column_ids
+from members.selectors import active_memberships_of, member_column_ids
 
 AUTHORED_CACHE_ATTR = "_authored_column_ids"
 
@@ -11,12 +15,16 @@ def is_editor(user) -> bool:
     return user.is_authenticated and user.is_active and user.is_staff
 
 
+def authored_columns(user):
+    return Column.objects.filter(authors__user=user)
+
+
 def authored_column_ids(user) -> frozenset[int]:
     if not user.is_authenticated:
         return frozenset()
     cached = getattr(user, AUTHORED_CACHE_ATTR, None)
     if cached is None:
-        cached = frozenset(Column.objects.filter(authors__user=user).values_list("pk", flat=True))
+        cached = frozenset(authored_columns(user).values_list("pk", flat=True))
         setattr(user, AUTHORED_CACHE_ATTR, cached)
     return cached
 
@@ -24,6 +32,32 @@ def authored_column_ids(user) -> frozenset[int]:
 def readable_column_ids(user) -> frozenset[int]:
     """Columns whose members-only articles this user may read: memberships and authorship."""
     return member_column_ids(user) | authored_column_ids(user)
+
+
+@dataclass(frozen=True)
+class ReaderAccess:
+    """Membership and authorship of one signed-in reader for one article's column, answered in the
+    query that loaded the article (see `access_annotations`), by the same rules as
+    `readable_column_ids`."""
+
+    user_pk: int
+    member: bool
+    author: bool
+
+
+def access_annotations(user, at=None) -> dict:
+    """Annotations for an Article queryset that answer `readable_column_ids` for the article's
+    column within the same query: a signed-in article page needs one query, not three.
+    `user` may be a user or a user's primary key."""
+    return {
+        "reader_is_member": Exists(active_memberships_of(user, at).filter(column_id=OuterRef("column_id"))),
+        "reader_is_author": Exists(authored_columns(user).filter(pk=OuterRef("column_id"))),
+    }
+
+
+def attach_reader_access(user, article: Article) -> Article:
+    article.reader_access = ReaderAccess(user.pk, bool(article.reader_is_member), bool(article.reader_is_author))
+    return article
 
 
 def can_see(user, article: Article) -> bool:
@@ -36,6 +70,9 @@ def can_read_in_full(user, article: Article) -> bool:
         return False
     if article.is_free or article.column.is_free or is_editor(user):
         return True
+    known = getattr(article, "reader_access", None)
+    if known is not None and user.is_authenticated and known.user_pk == user.pk:
+        return known.member or known.author
     return article.column_id in readable_column_ids(user)
 
 

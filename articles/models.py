@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 
 from articles.image_fields import CleanImageField
+from articles.storage import private_storage
 from articles.markdown import (
     count_words,
     cut_preview,
@@ -324,7 +325,8 @@ class ImportBatch(models.Model):
 class ImportBatchFile(models.Model):
     batch = models.ForeignKey(ImportBatch, verbose_name=_("import"), on_delete=models.CASCADE, related_name="files")
     name = models.CharField(_("file name"), max_length=255)
-    file = models.FileField(_("file"), upload_to="import-batches/%Y/%m/")
+    # Whole paid articles: kept where no URL reaches them (articles/storage.py).
+    file = models.FileField(_("file"), upload_to="import-batches/%Y/%m/", storage=private_storage)
     size = models.PositiveIntegerField(_("size (bytes)"))
 
     class Meta:

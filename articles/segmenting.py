@@ -21,8 +21,6 @@ import re
 import threading
 import unicodedata
 
-import jieba
-
 # Words jieba's general dictionary lacks but readers of these columns type; without them
 # 提示词 would only be found as 提示 and 词 separately.
 DOMAIN_WORDS = (
@@ -58,12 +56,20 @@ def dictionary() -> dict[str, int]:
     if _dictionary is None:
         with _loaded:
             if _dictionary is None:
+                import jieba  # here, not at module level: only processes that segment pay for it
+
                 jieba.setLogLevel(logging.WARNING)
                 jieba.initialize()
                 for word in DOMAIN_WORDS:
                     jieba.add_word(word, freq=jieba.dt.FREQ.get(word) or 20000)
                 _dictionary = jieba.dt.FREQ
     return _dictionary
+
+
+def _jieba():
+    import jieba
+
+    return jieba
 
 
 def normalise(text: str) -> str:
@@ -112,7 +118,7 @@ def query_terms(query: str) -> list[str]:
             if len(run) <= MAX_TOKEN_CHARS:
                 terms.append(run)
             continue
-        terms.extend(jieba.cut(run, HMM=False))
+        terms.extend(_jieba().cut(run, HMM=False))
     terms = list(dict.fromkeys(term for term in terms if term.strip()))
     meaningful = [term for term in terms if term not in QUERY_STOPWORDS]
     return (meaningful or terms)[:MAX_QUERY_TERMS]

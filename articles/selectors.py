@@ -2,15 +2,19 @@
 constant however many columns or articles there are."""
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from django.shortcuts import get_object_or_404
 from django.urls import Resolver404, resolve
+from django.utils import timezone
 from taggit.models import Tag
 
+from articles.access import ReaderAccess, access_annotations, attach_reader_access
 from articles.models import SEARCH_FIELDS, Article, Author, Category, Column, Section
 from members.models import Plan
 from members.selectors import active_reader_counts, plans_by_column
+from portal.compiled import CompiledQuery
 
 
 def published_columns(*, category: Category | None = None, author: Author | None = None):
@@ -79,15 +83,60 @@ def column_table_of_contents(column: Column) -> tuple[list[Article], list[TocSec
     return pinned, toc
 
 
-def article_for_reader(pk: int) -> Article:
-    """The article without its full text: `body_html` is loaded only when a page asks for it,
-    which only happens for readers allowed to see it."""
-    return get_object_or_404(
-        Article.objects.select_related("column", "section")
-        .prefetch_related("tags", Prefetch("column__authors", queryset=Author.objects.all()))
-        .defer("body", "body_html", *SEARCH_FIELDS),
-        pk=pk,
+def article_for_reader(pk: int, user=None) -> Article:
+    """The article, in one query.
+
+    For a visitor who is not signed in the full text stays in the database (`body_html` is loaded
+    only if a page asks for it, which only happens for free articles). For a signed-in reader the
+    same query also answers whether they are a member or an author of the column
+    (`article.reader_access`, read by `can_read_in_full`) and brings the text along, so the page
+    of a member needs no second query; only `can_read_in_full` decides whether a page gets it."""
+    articles = Article.objects.select_related("column", "section").defer("body", *SEARCH_FIELDS)
+    if user is None or not user.is_authenticated:
+        return get_object_or_404(articles.defer("body_html"), pk=pk)
+    return attach_reader_access(user, get_object_or_404(articles.annotate(**access_annotations(user)), pk=pk))
+
+
+def _reading_pass_query(*, pk: int, user_pk: int, now):
+    return (
+        Article.objects.filter(pk=pk)
+        .order_by()
+        .annotate(**access_annotations(user_pk, at=now))
+        .values_list(*READING_PASS_FIELDS)
     )
+
+
+READING_PASS_FIELDS = (
+    "column_id", "access", "status", "published_at", "body_html", "column__status", "column__is_free", "reader_is_member", "reader_is_author",
+)  # fmt: skip
+READING_PASS = CompiledQuery(_reading_pass_query, pk=1, user_pk=1, now=datetime(2000, 1, 1, tzinfo=UTC))
+
+
+def partial_instance(model, **values):
+    """A model instance as loaded from the database with only these fields (the others deferred)."""
+    names = [field.attname for field in model._meta.concrete_fields if field.attname in values]
+    return model.from_db("default", names, [values[name] for name in names])
+
+
+def reading_pass(pk: int, user) -> Article | None:
+    """For a signed-in reader: the article's access fields and text, and their membership and
+    authorship of its column, in one precompiled query (the hot path of a member's article page,
+    see views.article_detail). The article carries only those fields (the rest are deferred), its
+    column only `status` and `is_free`; `can_see` and `can_read_in_full` work on it as usual."""
+    row = READING_PASS.first(pk=pk, user_pk=user.pk, now=timezone.now())
+    if row is None:
+        return None
+    column_id, access, status, published_at, body_html, column_status, column_is_free, member, author = row
+    article = partial_instance(Article, id=pk, column_id=column_id, access=access, status=status, published_at=published_at, body_html=body_html)
+    article.column = partial_instance(Column, id=column_id, status=column_status, is_free=column_is_free)
+    article.reader_access = ReaderAccess(user.pk, bool(member), bool(author))
+    return article
+
+
+def prefetch_article_page(article: Article) -> Article:
+    """What the article page shows besides the article: its tags and the column's authors."""
+    prefetch_related_objects([article], "tags", Prefetch("column__authors", queryset=Author.objects.all()))
+    return article
 
 
 def neighbours(article: Article) -> tuple[Article | None, Article | None]:

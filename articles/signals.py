@@ -4,7 +4,7 @@ from django.db import connections
 from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 from django.dispatch import receiver
 
-from articles import search_index
+from articles import page_cache, search_index
 from articles.models import Article
 from articles.segmenting import index_text
 from articles.services import column_refresh_stats
@@ -38,3 +38,27 @@ def announce_new_article(sender, instance, raw=False, **kwargs):
     members after commit; imported and back-dated articles are left alone (members.notifications)."""
     if not raw:
         new_article_announce_on_commit(article=instance)
+
+
+# What the kept reader pages show (articles/page_cache.py): any change retires them all.
+PAGE_CONTENT_APPS = frozenset({"articles", "taggit"})
+PAGE_CONTENT_MODELS = frozenset({("members", "plan")})
+
+
+def shows_on_pages(sender) -> bool:
+    meta = getattr(sender, "_meta", None)
+    return meta is not None and (meta.app_label in PAGE_CONTENT_APPS or (meta.app_label, meta.model_name) in PAGE_CONTENT_MODELS)
+
+
+@receiver(post_save, dispatch_uid="page_content_saved")
+@receiver(post_delete, dispatch_uid="page_content_deleted")
+@receiver(m2m_changed, dispatch_uid="page_content_relations_changed")
+def retire_kept_pages(sender, raw=False, **kwargs):
+    if not raw and shows_on_pages(sender):
+        page_cache.pages_changed()
+
+
+@receiver(post_migrate, dispatch_uid="page_content_migrated")
+def retire_kept_pages_after_migrate(sender, **kwargs):
+    if sender.name == "articles":
+        page_cache.pages_changed()

@@ -1,12 +1,15 @@
 """Readable, stable ASCII slugs for Chinese titles (拼音), so every URL is non-empty."""
 
 from django.utils.text import slugify
-from pypinyin import Style, lazy_pinyin
 
 MAX_SLUG_LENGTH = 60
 
 
 def slug_for_title(title: str, *, fallback: str = "column") -> str:
+    # Imported here, not at module level: pypinyin's phrase dictionary costs about 85 MB, which
+    # only a process that names something new (an editor saving, an import) should pay.
+    from pypinyin import Style, lazy_pinyin
+
     syllables = lazy_pinyin(title, style=Style.NORMAL, errors=lambda chars: [chars])
     slug = slugify(" ".join(syllables))[:MAX_SLUG_LENGTH].strip("-")
     return slug or fallback

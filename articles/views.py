@@ -4,6 +4,7 @@ from django.db import connection
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
+from articles import page_cache
 from articles.access import can_read_column, can_read_in_full, can_see, is_editor
 from articles.models import Category, Column
 from articles.search import RANK_WINDOW, attach_snippets, parse_query, search_articles, search_columns
@@ -16,7 +17,9 @@ from articles.selectors import (
     column_for_reader,
     column_table_of_contents,
     neighbours,
+    prefetch_article_page,
     published_columns,
+    reading_pass,
 )
 from members.selectors import membership_of
 
@@ -32,14 +35,17 @@ def column_list_page(request, *, category: Category | None = None):
     return render(request, "articles/home.html", context)
 
 
+@page_cache.anonymous_page()
 def home(request):
     return column_list_page(request)
 
 
+@page_cache.anonymous_page()
 def category_detail(request, slug):
     return column_list_page(request, category=get_object_or_404(Category, slug=slug))
 
 
+@page_cache.anonymous_page()
 def column_detail(request, slug):
     column = column_for_reader(slug, include_drafts=is_editor(request.user))
     pinned, toc = column_table_of_contents(column)
@@ -53,17 +59,40 @@ def column_detail(request, slug):
     return render(request, "articles/column_detail.html", context)
 
 
+@page_cache.anonymous_page()
 def article_detail(request, pk):
-    article = article_for_reader(pk)
+    if page_cache.is_signed_in_get(request):
+        # The hot path of a signed-in reader who may read the article in full: one cache round trip
+        # brings their session and the kept skeleton of the page (which holds no text), one query
+        # checks their access and loads the text, which then goes into the skeleton's hole. The
+        # skeleton is rendered by the usual path when it is missing.
+        lookup = page_cache.Lookup(page_cache.page_key("full", request), request)
+        if request.user.is_authenticated and not page_cache.has_messages(request):
+            article = reading_pass(pk, request.user)
+            if article is not None and article.is_visible and can_read_in_full(request.user, article):
+                if lookup.entry is None and lookup.generation is not None:
+                    full = article_for_reader(pk, request.user)
+                    skeleton = page_cache.capture(request, render_article, full, reads_in_full=True, content_html=page_cache.hole("body"))
+                    lookup.entry = lookup.store(skeleton)
+                if lookup.entry is not None:
+                    version = page_cache.version_of(article.body_html)
+                    return page_cache.respond(request, lookup.entry, body=article.body_html, body_version=version)
+    article = article_for_reader(pk, request.user)
     if not can_see(request.user, article):
         raise Http404
-    reads_in_full = can_read_in_full(request.user, article)
+    return render_article(request, article, reads_in_full=can_read_in_full(request.user, article))
+
+
+def render_article(request, article, *, reads_in_full: bool, content_html: str | None = None):
+    prefetch_article_page(article)
     previous, following = neighbours(article)
+    if content_html is None:
+        # The only article text the template receives: the paid part is not even in the context otherwise.
+        content_html = article.body_html if reads_in_full else article.preview_html
     context = {
         "article": article,
         "column": article.column,
-        # The only article text the template receives: the paid part is not even in the context otherwise.
-        "content_html": article.body_html if reads_in_full else article.preview_html,
+        "content_html": content_html,
         "reads_in_full": reads_in_full,
         "previous": previous,
         "following": following,
@@ -73,11 +102,13 @@ def article_detail(request, pk):
     return render(request, "articles/article_detail.html", context)
 
 
+@page_cache.anonymous_page()
 def tag_detail(request, slug):
     tag, articles = articles_tagged(slug)
     return render(request, "articles/tag_detail.html", {"tag": tag, "page": paginate(request, articles)})
 
 
+@page_cache.anonymous_page()
 def author_detail(request, slug):
     author = author_by_slug(slug)
     page = paginate(request, published_columns(author=author))
@@ -85,6 +116,7 @@ def author_detail(request, slug):
     return render(request, "articles/author_detail.html", {"author": author, "page": page})
 
 
+@page_cache.anonymous_page(page_cache.SEARCH_PARAMETERS)
 def search(request):
     """Columns and articles matching the query, best first; ?column=<slug> searches within one column."""
     query = parse_query(request.GET.get("q", ""))

@@ -7,9 +7,14 @@ through the import service into PostgreSQL (SQLite when PostgreSQL does not answ
 the cache when it answers, then serves the portal with portal/gunicorn.conf.py and production
 settings (DJANGO_DEBUG off). The bare view is `/bench/bare/`, a view that returns a constant
 response through the same settings, middleware and gunicorn configuration: the ceiling of this
-machine. wrk (Debian's package) loads each page in turn at --connections concurrent connections;
-the bare view is measured before and after the pages and its mean is the ceiling. Then, with worker
-recycling off, every worker serves at least 10,000 requests and its resident memory is read.
+machine. wrk (Debian's package) loads each page in turn at --connections concurrent connections,
+in --rounds rounds of "bare view, every page, bare view"; a page's ratio in a round is to the bare
+view around it, and the table shows the medians. Then, with worker recycling off, every worker
+serves at least 10,000 requests and its resident memory is read.
+
+Search is measured twice: as visitors ask it at 32 connections (their result pages are kept in the
+cache like other pages, articles/page_cache.py), and as a signed-in reader asks it, never kept, one
+request at a time: the latency of a search itself, which the p95 budget is about.
 
 Budgets (from the issue): throughput ratios, p99 at 32 connections, search p95 on PostgreSQL, RSS.
 """
@@ -35,6 +40,8 @@ RATIO_BUDGETS = {"article, member": 0.40, "article, anonymous": 0.60, "home": 0.
 P99_BUDGET_MS = 100.0
 SEARCH_P95_BUDGET_MS = 50.0
 RSS_BUDGET_MB = 150.0
+SEARCH_LATENCY_PAGE = "search, signed in, 1 conn"
+P99_PAGES = ("article, member", "article, anonymous", "home", "column", "search")
 REQUESTS_PER_WORKER = 10_000
 SEARCH_WORDS = ["变现", "提示词", "模型", "短视频", "工作流", "选题", "复盘", "案例", "入门", "效率"]
 LOAD_RESULT = "BENCH-LOAD "
@@ -149,7 +156,7 @@ def wait_until_up(base: str, seconds: float = 60) -> None:
 
 
 def wrk(base: str, paths: list[str], *, duration: float, connections: int, cookie: str = "") -> dict:
-    command = ["wrk", "-t2", f"-c{connections}", f"-d{duration:g}s", "--timeout", "5s", "-s", str(ROOT / "bench" / "wrk_report.lua")]
+    command = ["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{duration:g}s", "--timeout", "5s", "-s", str(ROOT / "bench" / "wrk_report.lua")]
     if cookie:
         command += ["-H", f"Cookie: {cookie}"]
     command += [base + paths[0], "--", *paths]
@@ -188,8 +195,9 @@ def check_url(base: str, path: str, cookie: str = "") -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--duration", type=float, default=10, help="seconds per measurement (default 10)")
+    parser.add_argument("--duration", type=float, default=8, help="seconds per measurement (default 8)")
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--rounds", type=int, default=3, help="measurement rounds; the table shows medians (default 3)")
     parser.add_argument("--pages", type=int, default=2000, help="generated xiaobot pages to import (default 2000)")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--reuse", action="store_true", help="keep the bench database of a previous run instead of reloading")
@@ -228,48 +236,74 @@ def main() -> int:
     try:
         wait_until_up(base)
         search = [f"/search/?q={urllib.request.quote(word)}" for word in SEARCH_WORDS]
+        many = args.connections
         targets = [
-            ("article, member", [site["article"]], site["cookie"]),
-            ("article, anonymous", [site["article"]], ""),
-            ("home", ["/"], ""),
-            ("column", [site["column"]], ""),
-            ("search", search, ""),
+            ("article, member", [site["article"]], site["cookie"], many),
+            ("article, anonymous", [site["article"]], "", many),
+            ("home", ["/"], "", many),
+            ("column", [site["column"]], "", many),
+            # Visitors' searches are kept pages like the others once asked …
+            ("search", search, "", many),
+            # … a signed-in reader's search is never kept: this is the search itself, one at a time.
+            (SEARCH_LATENCY_PAGE, search, site["cookie"], 1),
         ]
-        for _, paths, cookie in targets:
+        for _, paths, cookie, _connections in targets:
             check_url(base, paths[0], cookie)
         member_page = urllib.request.urlopen(urllib.request.Request(base + site["article"], headers={"Cookie": site["cookie"]})).read().decode()
         if "paywall" in member_page and "class=\"paywall" in member_page:
             raise SystemExit("the member sees the paywall: the benchmark would not measure a full article")
-        for _, paths, cookie in [("bare", ["/bench/bare/"], ""), *targets]:
+        for _, paths, cookie, _connections in [("bare", ["/bench/bare/"], "", args.connections), *targets]:
             wrk(base, paths, duration=2, connections=args.connections, cookie=cookie)  # warm up
 
-        results = {"bare (before)": wrk(base, ["/bench/bare/"], duration=args.duration, connections=args.connections)}
-        for name, paths, cookie in targets:
-            results[name] = wrk(base, paths, duration=args.duration, connections=args.connections, cookie=cookie)
-        results["bare (after)"] = wrk(base, ["/bench/bare/"], duration=args.duration, connections=args.connections)
-        ceiling = statistics.mean([results["bare (before)"]["rps"], results["bare (after)"]["rps"]])
+        # Rounds of: bare view, every page, bare view. Each page's ratio in a round is to the mean
+        # of the bare view just before and just after it; the table shows medians over rounds,
+        # because a shared 2-core machine drifts by 20 % or more within a minute.
+        rounds = []
+        for number in range(1, args.rounds + 1):
+            measured = {"bare": [wrk(base, ["/bench/bare/"], duration=args.duration, connections=args.connections)]}
+            for name, paths, cookie, connections in targets:
+                measured[name] = wrk(base, paths, duration=args.duration, connections=connections, cookie=cookie)
+            measured["bare"].append(wrk(base, ["/bench/bare/"], duration=args.duration, connections=args.connections))
+            ceiling = statistics.mean(result["rps"] for result in measured["bare"])
+            for name, *_ in targets:
+                measured[name]["ratio"] = measured[name]["rps"] / ceiling
+            measured["bare"] = {
+                "rps": ceiling, "ratio": 1.0, "requests": sum(r["requests"] for r in measured["bare"]),
+                **{key: statistics.mean(r[key] for r in measured["bare"]) for key in ("p50_ms", "p95_ms", "p99_ms")},
+                "non_2xx": 0, "socket_errors": sum(r["socket_errors"] for r in measured["bare"]),
+            }  # fmt: skip
+            rounds.append(measured)
+            print(f"round {number}: bare {ceiling:.0f} req/s; " + ", ".join(f"{name} {measured[name]['ratio']:.2f}" for name, *_ in targets), flush=True)
+        results = {
+            name: {
+                **{key: statistics.median(r[name][key] for r in rounds) for key in ("rps", "ratio", "p50_ms", "p95_ms", "p99_ms")},
+                **{key: sum(r[name][key] for r in rounds) for key in ("requests", "non_2xx", "socket_errors")},
+            }
+            for name in rounds[0]
+        }
 
         failures = []
-        print(f"\n{'page':<20} {'req/s':>8} {'ratio':>6} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}  budget")
+        print(f"\nmedians of {args.rounds} rounds of {args.duration:g} s; {args.connections} connections unless noted")
+        print(f"{'page':<28} {'req/s':>8} {'ratio':>6} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}  budget")
         for name, result in results.items():
-            ratio = result["rps"] / ceiling
+            ratio = result["ratio"]
             budget = []
             if name in RATIO_BUDGETS:
                 budget.append(f"ratio ≥ {RATIO_BUDGETS[name]:.2f}")
                 if ratio < RATIO_BUDGETS[name]:
                     failures.append(f"{name}: ratio {ratio:.2f} < {RATIO_BUDGETS[name]:.2f}")
-            if not name.startswith("bare"):
+            if name in P99_PAGES:
                 budget.append(f"p99 ≤ {P99_BUDGET_MS:.0f}")
                 if result["p99_ms"] > P99_BUDGET_MS:
                     failures.append(f"{name}: p99 {result['p99_ms']:.0f} ms > {P99_BUDGET_MS:.0f} ms")
-            if name == "search" and site["vendor"] == "postgresql":
+            if name == SEARCH_LATENCY_PAGE and site["vendor"] == "postgresql":
                 budget.append(f"p95 ≤ {SEARCH_P95_BUDGET_MS:.0f}")
                 if result["p95_ms"] > SEARCH_P95_BUDGET_MS:
-                    failures.append(f"search: p95 {result['p95_ms']:.0f} ms > {SEARCH_P95_BUDGET_MS:.0f} ms")
+                    failures.append(f"{name}: p95 {result['p95_ms']:.0f} ms > {SEARCH_P95_BUDGET_MS:.0f} ms")
             if result["non_2xx"] or result["socket_errors"]:
                 failures.append(f"{name}: {result['non_2xx']} non-2xx answers, {result['socket_errors']} socket errors")
             print(
-                f"{name:<20} {result['rps']:>8.0f} {ratio:>6.2f} {result['p50_ms']:>7.1f} {result['p95_ms']:>7.1f} {result['p99_ms']:>7.1f}  {', '.join(budget)}"
+                f"{name:<28} {result['rps']:>8.0f} {ratio:>6.2f} {result['p50_ms']:>7.1f} {result['p95_ms']:>7.1f} {result['p99_ms']:>7.1f}  {', '.join(budget)}"
             )
 
         if not args.skip_memory:

@@ -24,13 +24,19 @@ LIVE_SUBSCRIPTION_STATUSES = [
 ]
 
 
+def active_memberships_of(user, at=None):
+    """The one definition of "this reader is a member now" (member_column_ids and the article
+    page's one-query check both use it). `user` may be a user or a user's primary key."""
+    return Membership.objects.active(at).filter(user=user)
+
+
 def member_column_ids(user) -> frozenset[int]:
     """Columns the user holds an active membership of; one query, then remembered for the request."""
     if not user.is_authenticated:
         return frozenset()
     cached = getattr(user, READABLE_CACHE_ATTR, None)
     if cached is None:
-        cached = frozenset(Membership.objects.active().filter(user=user).values_list("column_id", flat=True))
+        cached = frozenset(active_memberships_of(user).values_list("column_id", flat=True))
         setattr(user, READABLE_CACHE_ATTR, cached)
     return cached
 

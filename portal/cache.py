@@ -10,7 +10,7 @@ import logging
 import threading
 import time
 
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -67,6 +67,24 @@ def incr_unavailable(key, delta=1, version=None):
     raise ValueError(f"Key '{key}' not found (cache unavailable)")
 
 
+class ReusingRedisCacheClient(RedisCacheClient):
+    """Django's client builds a new redis.Redis object for every cache operation, and building one
+    (its table of response callbacks) costs more Python than the round trip to Redis. A redis.Redis
+    object is safe to share between threads (each command borrows a pooled connection), so keep one
+    per connection pool."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._clients = {}
+
+    def get_client(self, key=None, *, write=False):
+        index = self._get_connection_pool_index(write)
+        client = self._clients.get(index)
+        if client is None:
+            client = self._clients[index] = self._client(connection_pool=self._get_connection_pool(write))
+        return client
+
+
 class ResilientRedisCache(RedisCache):
     def __init__(self, server, params):
         options = params.get("OPTIONS", {})
@@ -75,6 +93,7 @@ class ResilientRedisCache(RedisCache):
         options.setdefault("socket_connect_timeout", 0.5)
         options.setdefault("socket_timeout", 0.5)
         super().__init__(server, {**params, "OPTIONS": options})
+        self._class = ReusingRedisCacheClient
         self.outage = CacheUnavailable(retry_after)
 
     get = resilient("get", default_of)(RedisCache.get)

@@ -87,3 +87,44 @@ def email_settings(url: str) -> dict:
             EMAIL_TIMEOUT=10,
         )
     return settings
+
+
+def s3_storage_settings(
+    *, bucket: str, endpoint_url="", region="", access_key="", secret_key="", addressing_style="", custom_domain="", media_acl="public-read"
+) -> dict:
+    """STORAGES entries for S3-compatible object storage (django-storages) and the MEDIA_URL they
+    serve from: public images under "media/" (content-hash names, so cached for a year) and
+    private import documents under "private/" (private ACL, short-lived signed URLs only)."""
+    common = {
+        "bucket_name": bucket,
+        "endpoint_url": endpoint_url or None,
+        "region_name": region or None,
+        "access_key": access_key or None,
+        "secret_key": secret_key or None,
+        "addressing_style": addressing_style or None,
+        "file_overwrite": False,
+    }
+    if custom_domain:
+        media_url = f"https://{custom_domain}/media/"
+    elif endpoint_url:
+        media_url = f"{endpoint_url.rstrip('/')}/{bucket}/media/"
+    else:
+        media_url = f"https://{bucket}.s3.amazonaws.com/media/"
+    return {
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                **common,
+                "location": "media",
+                "custom_domain": custom_domain or None,
+                "querystring_auth": False,
+                "default_acl": media_acl or None,
+                "object_parameters": {"CacheControl": "public, max-age=31536000, immutable"},
+            },
+        },
+        "private": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {**common, "location": "private", "default_acl": "private", "querystring_auth": True, "querystring_expire": 300},
+        },
+        "media_url": media_url,
+    }

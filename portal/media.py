@@ -6,6 +6,8 @@ browser from guessing otherwise, and the sandbox policy keeps a file opened dire
 running anything even if it somehow were a document.
 """
 
+from django.conf import settings
+from django.http import Http404
 from django.views.static import serve
 
 from articles.images import content_type_for
@@ -13,8 +15,14 @@ from articles.images import content_type_for
 MEDIA_POLICY = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
 
 
-def serve_media(request, path: str, document_root: str):
-    response = serve(request, path, document_root=document_root)
+# Uploaded import documents once lived here; whatever is left of them is never served.
+PRIVATE_PREFIXES = ("import-batches/",)
+
+
+def serve_media(request, path: str):
+    if path.lstrip("/").startswith(PRIVATE_PREFIXES):
+        raise Http404
+    response = serve(request, path, document_root=settings.MEDIA_ROOT)
     content_type = content_type_for(path)
     if content_type is None:
         response["Content-Type"] = "application/octet-stream"

@@ -2,6 +2,8 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path, re_path
+from django.views.decorators.csrf import csrf_exempt
+from django.views.i18n import set_language
 
 from articles.sitemaps import SITEMAPS, robots_txt, sitemap_index
 from members.dashboard import column_dashboard_view
@@ -21,7 +23,9 @@ urlpatterns = [
     path("admin/dashboard/<slug:slug>/", column_dashboard_view, name="column-dashboard"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Switching the language only sets a cookie, so it takes no CSRF token: pages for visitors then
+    # carry no per-visitor token at all and can be kept and served to everyone (articles/page_cache.py).
+    path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
     path("", include("members.urls")),
     path("", include("articles.urls")),
 ]
@@ -31,4 +35,4 @@ if settings.BENCH_BARE_VIEW:
 
 if settings.SERVE_MEDIA:
     prefix = settings.MEDIA_URL.lstrip("/")
-    urlpatterns.append(re_path(rf"^{prefix}(?P<path>.*)$", serve_media, {"document_root": settings.MEDIA_ROOT}))
+    urlpatterns.append(re_path(rf"^{prefix}(?P<path>.*)$", serve_media))

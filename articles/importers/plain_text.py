@@ -28,7 +28,9 @@ def escape_line(text: str) -> str:
     for match in URL_RE.finditer(text):
         url, trailing = split_trailing_punctuation(match.group(0))
         pieces.append(text[position:match.start()].translate(INLINE_ESCAPES))
-        pieces.append(f"<{url}>")
+        # Python-Markdown reads entities inside an autolink: a literal "&amp;" in the text would
+        # show as "&". Escaping every "&" keeps the text and the address exactly as written.
+        pieces.append(f"<{url.replace('&', '&amp;')}>")
         position = match.start() + len(url)
     pieces.append(text[position:].translate(INLINE_ESCAPES))
     return LINE_START_RE.sub(_escape_line_start, "".join(pieces), count=1)

@@ -137,7 +137,7 @@ def test_pages_show_covers_with_srcset_and_intrinsic_size(client):
 def test_media_is_served_as_an_image_with_nosniff_and_a_sandbox(settings):
     # The URLconf captured MEDIA_ROOT at import; the tests' media lives in a temporary folder.
     def get(path):
-        return serve_media(RequestFactory().get(f"/media/{path}"), path, document_root=settings.MEDIA_ROOT)
+        return serve_media(RequestFactory().get(f"/media/{path}"), path)
 
     column = make_column()
     form = column_form(column, {"cover": SimpleUploadedFile("a.png", image_bytes("PNG"))})

@@ -98,3 +98,23 @@ def test_import_history_lists_batches(editor_client):
     html = editor_client.get(reverse("admin:articles_importbatch_changelist")).content.decode()
     assert "002_a1fcf3bf9474e0a8.txt" in html
     assert UPLOAD_URL in html
+
+
+def test_uploaded_documents_are_kept_where_no_address_reaches_them(editor_client, client, settings):
+    """The uploaded documents hold whole paid articles: they are stored outside the public media,
+    and no guess at their old public address serves them."""
+    editor_client.post(UPLOAD_URL, {"files": seed_files("000_e8d6d63f2d1343cd.txt"), "split": "auto", "publish": "on"})
+    stored = ImportBatch.objects.get().files.get()
+    name = stored.file.name
+    assert (Path(settings.PRIVATE_MEDIA_ROOT) / name).is_file()
+    assert not (Path(settings.MEDIA_ROOT) / name).exists()
+    with pytest.raises(ValueError):
+        stored.file.url
+    # Even a copy left in the public media directory by an older version is never served.
+    leftover = Path(settings.MEDIA_ROOT) / name
+    leftover.parent.mkdir(parents=True, exist_ok=True)
+    leftover.write_bytes(b"paid text")
+    assert client.get(settings.MEDIA_URL + name).status_code == 404
+    assert client.get(settings.MEDIA_URL + "import-batches/").status_code == 404
+    (Path(settings.MEDIA_ROOT) / "probe.txt").write_bytes(b"public")
+    assert client.get(settings.MEDIA_URL + "probe.txt").status_code == 200, "public media is still served"

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from articles.models import Article, Column
 from members.feed_keys import feed_key_issue, private_feed_path
+from tests.cache_contents import cached_texts
 from tests.factories import make_article, make_column, make_membership, make_user
 
 pytestmark = pytest.mark.django_db
@@ -233,6 +234,9 @@ def test_member_crawl_finds_their_columns_paid_text_and_nothing_else(client, sit
     assert leaks(search_hits, site.paid_in_paid_column) or any(
         "<mark>手风琴</mark>" in body for body in search_hits.values()
     )
+    # The pages kept in the cache for them and everyone else hold no paid sentence: the member's
+    # text came from the database into a skeleton, request by request.
+    assert leaks({f"cache entry {n}": text for n, text in enumerate(cached_texts())}, site.every_secret) == []
     # Their private feed, read by their RSS reader without a session, carries the full text.
     client.logout()
     feed = crawl(client, site, extra=(private,))[private]

@@ -4,7 +4,7 @@ the segmenting dictionary changed: `manage.py rebuild_search_index`."""
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 
-from articles import search_index
+from articles import page_cache, search_index
 from articles.markdown import html_to_text
 from articles.models import Article
 from articles.segmenting import index_text
@@ -31,4 +31,5 @@ class Command(BaseCommand):
         with transaction.atomic():
             search_index.ensure(connection)
             search_index.rebuild(connection)
+        page_cache.pages_changed()  # bulk updates send no signals; kept search pages are stale now
         self.stdout.write(f"Reindexed {done} articles.")

@@ -27,6 +27,12 @@ def test_an_escaped_line_renders_to_exactly_its_text(line):
     assert rendered_text(escape_line(line)) == line.strip()
 
 
+def test_an_entity_inside_a_url_stays_literal():
+    """Found by the property above: an autolink read "&amp;" as "&"."""
+    for line in ("http://a.cn/x_y&amp;_", "见 https://a.cn/?a=1&b=2 与 https://a.cn/&lt;"):
+        assert rendered_text(escape_line(line)) == line
+
+
 def test_markdown_and_html_in_plain_text_render_literally():
     line = "<script>alert('x')</script> **粗** 1. [a](b) &lt;"
     assert rendered_text(escape_line(line)) == line
