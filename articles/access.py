@@ -7,6 +7,7 @@ from django.db.models import Exists, OuterRef
 
 from articles.models import Article, Column
 from members.selectors import active_memberships_of, member_column_ids
+from portal.compiled import CompiledQuery
 
 AUTHORED_CACHE_ATTR = "_authored_column_ids"
 
@@ -16,7 +17,11 @@ def is_editor(user) -> bool:
 
 
 def authored_columns(user):
+    """`user` may be a user or a user's primary key."""
     return Column.objects.filter(authors__user=user)
+
+
+AUTHORED_COLUMN_IDS = CompiledQuery(lambda *, user_pk: authored_columns(user_pk).order_by().values_list("pk"), user_pk=1)
 
 
 def authored_column_ids(user) -> frozenset[int]:
@@ -24,7 +29,7 @@ def authored_column_ids(user) -> frozenset[int]:
         return frozenset()
     cached = getattr(user, AUTHORED_CACHE_ATTR, None)
     if cached is None:
-        cached = frozenset(authored_columns(user).values_list("pk", flat=True))
+        cached = frozenset(pk for (pk,) in AUTHORED_COLUMN_IDS.rows(user_pk=user.pk))
         setattr(user, AUTHORED_CACHE_ATTR, cached)
     return cached
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.syndication.views import Feed
-from django.db.models import Count, Max, Prefetch
+from django.db.models import Prefetch
 from django.http import Http404, HttpResponse, HttpResponseGone, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -73,13 +73,19 @@ class ArticleFeed(Feed):
         patch_cache_control(response, public=True, max_age=PUBLIC_FEED_MAX_AGE)
 
     def validators(self, obj) -> tuple[str, datetime | None]:
-        """ETag and Last-Modified from one aggregate: the feed changes when an article appears,
-        disappears or is edited, or when what the reader may read changes (see `reader_state`)."""
-        stats = self.articles(obj).aggregate(count=Count("pk"), published=Max("published_at"), updated=Max("updated_at"))
-        dates = [stats["published"], stats["updated"], *self.extra_dates(obj)]
+        """ETag and Last-Modified from what the feed shows: the newest FEED_ITEMS articles, their
+        addresses and dates (one query down the date index, however many articles there are).
+        The feed changes when one of them appears, disappears or is edited, or when what the
+        reader may read changes (see `reader_state`); an older article's edit does not change it."""
+        shown = list(self.newest(obj).values_list("pk", "published_at", "updated_at"))
+        extra = self.extra_dates(obj)
+        dates = [date for _, published, updated in shown for date in (published, updated)] + extra
         last_modified = max((date for date in dates if date is not None), default=None)
-        parts = [FEED_FORMAT, type(self).__name__, stats["count"], *dates, get_language(), settings.FEED_ITEMS, self.reader_state(obj)]
+        parts = [FEED_FORMAT, type(self).__name__, shown, extra, get_language(), self.reader_state(obj)]
         return quote_etag(hashlib.sha256(repr(parts).encode()).hexdigest()[:32]), last_modified
+
+    def newest(self, obj):
+        return self.articles(obj).order_by("-published_at", "-pk")[: settings.FEED_ITEMS]
 
     def extra_dates(self, obj) -> list:
         return []
@@ -89,11 +95,10 @@ class ArticleFeed(Feed):
 
     def items(self, obj):
         articles = list(
-            self.articles(obj)
+            self.newest(obj)
             .select_related("column")
             .prefetch_related("tags", Prefetch("column__authors", queryset=Author.objects.all()))
             .defer("body", "body_html")
-            .order_by("-published_at", "-pk")[: settings.FEED_ITEMS]
         )
         reader = self.reader(obj)
         in_full = [article.pk for article in articles if can_read_in_full(reader, article)]

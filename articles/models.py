@@ -17,6 +17,7 @@ from articles.markdown import (
     render_markdown,
     strip_cut_marker,
 )
+from articles.search_index import column_document
 from articles.segmenting import index_text
 from articles.slugs import slug_for_title, unique_slug
 
@@ -109,6 +110,9 @@ class Column(models.Model):
     import_ref = models.CharField(_("import reference"), max_length=300, blank=True, editable=False)
     article_count = models.PositiveIntegerField(_("published articles"), default=0, editable=False)
     last_published_at = models.DateTimeField(_("last update"), null=True, blank=True, editable=False)
+    # Search tokens (articles/segmenting.py) of the title, tagline, introduction and authors' names;
+    # PostgreSQL indexes them as a generated tsvector (articles/search_index.py).
+    search_document = models.TextField(_("search tokens"), blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modified"), auto_now=True)
 
@@ -124,6 +128,10 @@ class Column(models.Model):
         indexes = [
             models.Index(fields=["status", "-last_published_at"], name="column_listing_idx"),
             models.Index(fields=["category", "status", "-last_published_at"], name="column_category_idx"),
+            # Which columns are published, and which free, without reading the wide rows: searches
+            # join and filter every matching article on these.
+            models.Index(fields=["status", "id"], name="column_published_idx"),
+            models.Index(fields=["id"], condition=Q(is_free=True), name="column_free_idx"),
         ]
 
     def __str__(self):
@@ -134,7 +142,13 @@ class Column(models.Model):
             base = slug_for_title(self.title, fallback="column")
             self.slug = unique_slug(base, lambda slug: Column.objects.filter(slug=slug).exclude(pk=self.pk).exists())
         self.intro_html = render_markdown(self.intro)
+        author_names = list(self.authors.values_list("display_name", flat=True)) if self.pk else []
+        self.search_document = self.render_search_document(author_names)
         super().save(*args, **kwargs)
+
+    def render_search_document(self, author_names: list[str]) -> str:
+        """What the column is found by; its authors change apart from saves (articles/signals.py)."""
+        return column_document(title=self.title, tagline=self.tagline, intro_html=self.intro_html, author_names=author_names)
 
     def get_absolute_url(self):
         return reverse("articles:column", kwargs={"slug": self.slug})
@@ -174,6 +188,14 @@ class ArticleQuerySet(models.QuerySet):
             published_at__lte=timezone.now(),
             column__status=Column.Status.PUBLISHED,
         )
+
+    def published_by_subquery(self, at=None):
+        """The rows of published() (as of `at`, by default now), the columns' status asked
+        through a subquery of the few columns that are not published rather than a join: cheaper
+        where thousands of rows are filtered (a search's matches) and no column field is wanted."""
+        unpublished = Column.objects.exclude(status=Column.Status.PUBLISHED).values("pk")
+        published_at = timezone.now() if at is None else at
+        return self.filter(status=Article.Status.PUBLISHED, published_at__lte=published_at).exclude(column_id__in=unpublished)
 
     def for_listing(self):
         """What a list of articles shows; the bodies stay in the database."""

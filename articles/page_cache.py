@@ -4,8 +4,8 @@ one cache read instead of a dozen queries and a template render.
 What is kept, and why no paid sentence can come out of it:
 
 - **Whole pages for visitors without a session** (no session cookie, so certainly nobody signed
-  in): home, categories, columns, articles, tags, authors and search. These pages only ever hold
-  what anyone may read; the leak crawl proves it for every one of them.
+  in): home, categories, columns, articles, tags, authors, search, sitemaps and robots.txt. These
+  pages only ever hold what anyone may read; the leak crawl proves it for every one of them.
 - **Skeletons of article pages for signed-in readers who read them in full.** A skeleton is the
   page with a hole where the article's text goes: it is rendered with a placeholder instead of the
   text, so the cache never holds a paid sentence at all. Each request checks access afresh
@@ -39,6 +39,8 @@ from django.utils.cache import get_conditional_response
 from django.utils.crypto import salted_hmac
 from django.utils.translation import get_language
 
+from portal.csrf import masked_token
+
 GENERATION_KEY = "pages:generation"
 NEXT_PUBLICATION_KEY = "pages:next-publication:{generation}"
 CAPTURE_ATTR = "_page_cache_capture"
@@ -46,12 +48,16 @@ CAPTURE_ATTR = "_page_cache_capture"
 # because the page repeats its own address in its login and language links.
 PAGE_PARAMETERS = frozenset({"page"})
 SEARCH_PARAMETERS = frozenset({"q", "page", "column"})
+SITEMAP_PARAMETERS = frozenset({"p"})
 # What WeChat, Weibo and campaign links append when an article is shared: harmless, and without them
 # every shared link would miss the cache.
 SHARING_PARAMETERS = frozenset(
     {"from", "isappinstalled", "scene", "clicktime", "enterid", "share_source", "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content"}
 )
 MAX_PATH_CHARS = 512
+# Headers a view sets that belong to the page itself, so a kept copy carries them too (the sitemap
+# view's X-Robots-Tag, say); every other header is the middleware's, added to each response anew.
+KEPT_HEADERS = ("X-Robots-Tag",)
 
 
 @functools.cache
@@ -117,7 +123,14 @@ def is_signed_in_get(request) -> bool:
 def has_messages(request) -> bool:
     """Flash messages are waiting: the page shows them, so it is rendered, never a kept one."""
     from django.contrib.messages import get_messages
+    from django.contrib.messages.storage.cookie import CookieStorage
+    from django.contrib.messages.storage.fallback import FallbackStorage
+    from django.contrib.messages.storage.session import SessionStorage
 
+    storage = getattr(request, "_messages", None)
+    if type(storage) is FallbackStorage and not storage._queued_messages:
+        # Where Django's default storage keeps them, looked at without loading (and decoding) them.
+        return CookieStorage.cookie_name in request.COOKIES or SessionStorage.session_key in request.session
     return bool(len(get_messages(request)))
 
 
@@ -172,6 +185,7 @@ class Lookup:
             "expires": time.time() + lifetime,
             "content": content,
             "content_type": response["Content-Type"],
+            "headers": {name: response[name] for name in KEPT_HEADERS if name in response},
             "etag": hashlib.md5(content.encode(), usedforsecurity=False).hexdigest(),
         }
         cache.set(self.key, entry, timeout=int(lifetime) + 1)
@@ -205,20 +219,23 @@ def respond(request, entry: dict, *, body: str | None = None, body_version: str 
         content = before + body + after
     csrf_hole, secret = hole("csrf"), ""
     if csrf_hole in content:
-        content = content.replace(csrf_hole, get_token(request))
+        content = content.replace(csrf_hole, masked_token(request))
         # The reader's copy holds their CSRF token, which is only good while their CSRF cookie stays.
         secret = request.META.get("CSRF_COOKIE", "")
     tag = hashlib.md5(f"{entry['etag']}|{body_version}|{secret}".encode(), usedforsecurity=False).hexdigest()
-    response = HttpResponse(content, content_type=entry["content_type"])
+    response = HttpResponse(content, content_type=entry["content_type"], headers=entry.get("headers"))
     response["ETag"] = f'W/"{tag}"'
     return get_conditional_response(request, etag=response["ETag"], response=response)
 
 
 def capture(request, view, *args, **kwargs):
-    """Render the view with CSRF holes instead of tokens."""
+    """Render the view with CSRF holes instead of tokens (a TemplateResponse is rendered here too)."""
     setattr(request, CAPTURE_ATTR, True)
     try:
-        return view(request, *args, **kwargs)
+        response = view(request, *args, **kwargs)
+        if callable(getattr(response, "render", None)) and not getattr(response, "is_rendered", True):
+            response.render()
+        return response
     finally:
         setattr(request, CAPTURE_ATTR, False)
 

@@ -2,8 +2,12 @@
 
 - PostgreSQL: two generated tsvector columns over the segmented documents with the 'simple'
   configuration, weighted title A, tags B, text C, each with a GIN index. The public vector holds
-  the preview, the full one the whole body. The model does not declare them (SQLite has no
+  the preview, the full one the whole body. Since migration 0007 the public vector's index covers
+  the members-only articles alone (free ones are searched by their full text), and both indexes
+  keep a short pending list. The model does not declare them (SQLite has no
   tsvector); articles/search.py reads them by name.
+- Columns (PostgreSQL): a generated tsvector over each column's search document, GIN-indexed;
+  other databases match the few columns there are with LIKE over the same document.
 - SQLite: an FTS5 table over the same four columns, external content, kept in step by triggers,
   so bulk_create, bulk_update and QuerySet.update keep it current too. Django remakes a SQLite
   table for some schema changes, which drops its triggers: `ensure` (run after every migrate)
@@ -12,6 +16,9 @@
 
 import sqlite3
 from functools import cache
+
+from articles.markdown import html_to_text
+from articles.segmenting import index_text
 
 FTS_TABLE = "articles_article_fts"
 DOCUMENT_COLUMNS = ("search_title", "search_tags", "search_preview", "search_body")
@@ -38,6 +45,22 @@ POSTGRES_UNINSTALL = [
     "DROP INDEX IF EXISTS article_search_public_idx",
     f"ALTER TABLE articles_article DROP COLUMN IF EXISTS {FULL_VECTOR}",
     f"ALTER TABLE articles_article DROP COLUMN IF EXISTS {PUBLIC_VECTOR}",
+]
+
+def column_document(*, title: str, tagline: str, intro_html: str, author_names: list[str]) -> str:
+    """The stored search document of a column: what it is found by."""
+    return index_text(title, tagline, html_to_text(intro_html), " ".join(author_names))
+
+
+COLUMN_VECTOR = "search_vector"
+COLUMN_POSTGRES_INSTALL = [
+    f"ALTER TABLE articles_column ADD COLUMN {COLUMN_VECTOR} tsvector "
+    "GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, search_document)) STORED",
+    f"CREATE INDEX column_search_idx ON articles_column USING gin ({COLUMN_VECTOR})",
+]
+COLUMN_POSTGRES_UNINSTALL = [
+    "DROP INDEX IF EXISTS column_search_idx",
+    f"ALTER TABLE articles_column DROP COLUMN IF EXISTS {COLUMN_VECTOR}",
 ]
 
 _columns = ", ".join(DOCUMENT_COLUMNS)
@@ -91,6 +114,32 @@ def uninstall(connection) -> None:
             for name in SQLITE_TRIGGERS:
                 cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
             cursor.execute(f"DROP TABLE IF EXISTS {FTS_TABLE}")
+
+
+SEARCH_INDEXES = ("article_search_full_idx", "article_search_public_paid_idx", "column_search_idx")
+
+
+def merge_pending_entries(connection) -> None:
+    """Move the entries waiting in the GIN indexes' pending lists into the indexes proper, which
+    every search would otherwise read through (after a large import, say)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for index in SEARCH_INDEXES:
+                cursor.execute("SELECT gin_clean_pending_list(to_regclass(%s)) WHERE to_regclass(%s) IS NOT NULL", [index, index])
+
+
+def install_column_index(connection) -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for statement in COLUMN_POSTGRES_INSTALL:
+                cursor.execute(statement)
+
+
+def uninstall_column_index(connection) -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for statement in COLUMN_POSTGRES_UNINSTALL:
+                cursor.execute(statement)
 
 
 def create_sqlite_index(cursor) -> None:

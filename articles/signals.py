@@ -1,13 +1,13 @@
 """Keep each column's article count and last update in step with its articles, however they change."""
 
 from django.db import connections
-from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save, pre_delete
 from django.dispatch import receiver
 
 from articles import page_cache, search_index
-from articles.models import Article
+from articles.models import Article, Author, Column
 from articles.segmenting import index_text
-from articles.services import column_refresh_stats
+from articles.services import column_refresh_search_document, column_refresh_search_documents, column_refresh_stats
 from members.notifications import new_article_announce_on_commit
 
 
@@ -24,6 +24,37 @@ def refresh_search_tags(sender, instance, action, **kwargs):
     if isinstance(instance, Article) and action in ("post_add", "post_remove", "post_clear"):
         instance.search_tags = index_text(" ".join(sorted(instance.tags.names())))
         Article.objects.filter(pk=instance.pk).update(search_tags=instance.search_tags)
+
+
+AUTHOR_COLUMNS_ATTR = "_search_columns_before"
+
+
+@receiver(m2m_changed, sender=Column.authors.through, dispatch_uid="column_authors_refresh_search")
+def refresh_column_search_after_authors_change(sender, instance, action, reverse, pk_set, **kwargs):
+    """A column is found by its authors' names: adding or removing one, from either side, follows."""
+    if action == "pre_clear" and reverse:
+        setattr(instance, AUTHOR_COLUMNS_ATTR, list(instance.columns.values_list("pk", flat=True)))
+    elif action in ("post_add", "post_remove", "post_clear"):
+        if not reverse:
+            column_refresh_search_document(column=instance)
+        else:
+            column_refresh_search_documents(column_ids=pk_set if action != "post_clear" else getattr(instance, AUTHOR_COLUMNS_ATTR, []))
+
+
+@receiver(post_save, sender=Author, dispatch_uid="author_saved_refresh_column_search")
+def refresh_column_search_after_author_saved(sender, instance, created, raw=False, **kwargs):
+    if not raw and not created:
+        column_refresh_search_documents(column_ids=instance.columns.values_list("pk", flat=True))
+
+
+@receiver(pre_delete, sender=Author, dispatch_uid="author_deleting_remember_columns")
+def remember_columns_of_deleted_author(sender, instance, **kwargs):
+    setattr(instance, AUTHOR_COLUMNS_ATTR, list(instance.columns.values_list("pk", flat=True)))
+
+
+@receiver(post_delete, sender=Author, dispatch_uid="author_deleted_refresh_column_search")
+def refresh_column_search_after_author_deleted(sender, instance, **kwargs):
+    column_refresh_search_documents(column_ids=getattr(instance, AUTHOR_COLUMNS_ATTR, []))
 
 
 @receiver(post_migrate, dispatch_uid="articles_ensure_search_index")

@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, render
 from articles import page_cache
 from articles.access import can_read_column, can_read_in_full, can_see, is_editor
 from articles.models import Category, Column
-from articles.search import RANK_WINDOW, attach_snippets, parse_query, search_articles, search_columns
+from articles.search import RANK_WINDOW, attach_snippets, gin_matches_only, parse_query, search_articles, search_columns
 from articles.selectors import (
     article_for_reader,
     articles_tagged,
@@ -22,6 +22,7 @@ from articles.selectors import (
     reading_pass,
 )
 from members.selectors import membership_of
+from portal.auth_backends import session_user_pk, user_row_loaded
 
 
 def paginate(request, queryset):
@@ -62,25 +63,39 @@ def column_detail(request, slug):
 @page_cache.anonymous_page()
 def article_detail(request, pk):
     if page_cache.is_signed_in_get(request):
-        # The hot path of a signed-in reader who may read the article in full: one cache round trip
-        # brings their session and the kept skeleton of the page (which holds no text), one query
-        # checks their access and loads the text, which then goes into the skeleton's hole. The
-        # skeleton is rendered by the usual path when it is missing.
-        lookup = page_cache.Lookup(page_cache.page_key("full", request), request)
-        if request.user.is_authenticated and not page_cache.has_messages(request):
-            article = reading_pass(pk, request.user)
-            if article is not None and article.is_visible and can_read_in_full(request.user, article):
-                if lookup.entry is None and lookup.generation is not None:
-                    full = article_for_reader(pk, request.user)
-                    skeleton = page_cache.capture(request, render_article, full, reads_in_full=True, content_html=page_cache.hole("body"))
-                    lookup.entry = lookup.store(skeleton)
-                if lookup.entry is not None:
-                    version = page_cache.version_of(article.body_html)
-                    return page_cache.respond(request, lookup.entry, body=article.body_html, body_version=version)
+        response = kept_full_article(request, pk)
+        if response is not None:
+            return response
     article = article_for_reader(pk, request.user)
     if not can_see(request.user, article):
         raise Http404
     return render_article(request, article, reads_in_full=can_read_in_full(request.user, article))
+
+
+def kept_full_article(request, pk):
+    """The hot path of a signed-in reader who may read the article in full: one cache round trip
+    brings their session and the kept skeleton of the page (which holds no text), one statement
+    loads their user row, checks their access and loads the text, which then goes into the
+    skeleton's hole. The skeleton is rendered by the usual path when it is missing. None: the
+    reader may not read it in full (or is not signed in), and the page is rendered as usual."""
+    lookup = page_cache.Lookup(page_cache.page_key("full", request), request)
+    user_pk = session_user_pk(request)
+    if user_pk is None or page_cache.has_messages(request):
+        return None
+    passed = reading_pass(pk, user_pk)
+    with user_row_loaded(passed.user_row):
+        signed_in = request.user.is_authenticated and request.user.pk == user_pk
+    article = passed.article
+    if not signed_in or article is None or not article.is_visible or not can_read_in_full(request.user, article):
+        return None
+    if lookup.entry is None and lookup.generation is not None:
+        full = article_for_reader(pk, request.user)
+        skeleton = page_cache.capture(request, render_article, full, reads_in_full=True, content_html=page_cache.hole("body"))
+        lookup.entry = lookup.store(skeleton)
+    if lookup.entry is None:
+        return None
+    version = page_cache.version_of(article.body_html)
+    return page_cache.respond(request, lookup.entry, body=article.body_html, body_version=version)
 
 
 def render_article(request, article, *, reads_in_full: bool, content_html: str | None = None):
@@ -124,11 +139,12 @@ def search(request):
     column = get_object_or_404(Column.objects.published(), slug=column_slug) if column_slug else None
     page, columns = None, []
     if query.searchable:
-        page = paginate(request, search_articles(user=request.user, terms=query.terms, column=column))
+        with gin_matches_only():  # the article search and the column search share the settings
+            page = paginate(request, search_articles(user=request.user, terms=query.terms, column=column))
+            if column is None and page.number == 1:
+                columns = search_columns(query.terms)
         page.object_list = attach_snippets(request.user, page.object_list, query.terms)
-        if column is None and page.number == 1:
-            columns = search_columns(query.terms)
-    # PostgreSQL ranks the newest RANK_WINDOW matches (see search.postgres_matches): say "300+", not "300".
+    # PostgreSQL ranks the newest RANK_WINDOW matches (see search.PostgresMatches): say "300+", not "300".
     capped = page is not None and connection.vendor == "postgresql" and page.paginator.count >= RANK_WINDOW
     context = {"query": query, "column": column, "page": page, "matching_columns": columns, "results_capped": capped}
     return render(request, "articles/search.html", context)

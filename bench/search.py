@@ -29,6 +29,15 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
+def create_database_if_missing(database_url: str) -> None:
+    import psycopg
+
+    server, name = database_url.rsplit("/", 1)
+    with psycopg.connect(server + "/postgres", autocommit=True) as connection:
+        if connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
+            connection.execute(f'CREATE DATABASE "{name}"')
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pages", type=int, default=2000)
@@ -39,6 +48,7 @@ def main() -> int:
         print("Set DATABASE_URL to a scratch PostgreSQL database, e.g. postgres://postgres@127.0.0.1:5432/portal_bench_search")
         return 2
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    create_database_if_missing(os.environ["DATABASE_URL"])
     import django
 
     django.setup()
@@ -62,7 +72,7 @@ def main() -> int:
         report = service.import_uploads(uploads=uploads, options=service.ImportOptions(), dry_run=False)
         print(f"imported {sum(f.count(service.Action.CREATE) for f in report.files)} articles in {time.perf_counter() - started:.0f} s")
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")  # fresh statistics for every table, as autovacuum would have
+            cursor.execute("VACUUM ANALYZE")  # what autovacuum does soon after an import: statistics, GIN pending lists, visibility map
     member = make_user(email=f"bench-{time.time_ns()}@example.com")
     for column in Column.objects.order_by("pk")[:50]:
         make_membership(member, column)

@@ -2,7 +2,7 @@
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncMonth
@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from members.models import Membership, MembershipGrant, Order, Plan, Subscription
 from members.referrals import top_referrers
+from portal.compiled import CompiledQuery
 
 READABLE_CACHE_ATTR = "_member_column_ids"
 # "My columns" offers to renew an annual membership this close to its end (or after it).
@@ -30,13 +31,20 @@ def active_memberships_of(user, at=None):
     return Membership.objects.active(at).filter(user=user)
 
 
+MEMBER_COLUMN_IDS = CompiledQuery(
+    lambda *, user_pk, now: active_memberships_of(user_pk, now).order_by().values_list("column_id"),
+    user_pk=1,
+    now=datetime(2000, 1, 1, tzinfo=UTC),
+)
+
+
 def member_column_ids(user) -> frozenset[int]:
-    """Columns the user holds an active membership of; one query, then remembered for the request."""
+    """Columns the user holds an active membership of; one precompiled query, then remembered for the request."""
     if not user.is_authenticated:
         return frozenset()
     cached = getattr(user, READABLE_CACHE_ATTR, None)
     if cached is None:
-        cached = frozenset(active_memberships_of(user).values_list("column_id", flat=True))
+        cached = frozenset(column_id for (column_id,) in MEMBER_COLUMN_IDS.rows(user_pk=user.pk, now=timezone.now()))
         setattr(user, READABLE_CACHE_ATTR, cached)
     return cached
 

@@ -54,7 +54,7 @@ MIDDLEWARE = [
     # Below WhiteNoise, so static files keep their long public caching and carry no page headers.
     "portal.middleware.PrivateCacheMiddleware",
     "portal.middleware.PermissionsPolicyMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "portal.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -97,6 +97,8 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend with a health check that asks the socket, not the server (portal/postgresql).
+    DATABASES["default"]["ENGINE"] = "portal.postgresql"
     # During a database outage requests fail within seconds (a friendly 503), not at gunicorn's timeout.
     DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env_int("DJANGO_DB_CONNECT_TIMEOUT", 3)
     # Parameters sent apart from the SQL and bound by the server, instead of spliced into the SQL
@@ -274,6 +276,11 @@ TAGGIT_CASE_INSENSITIVE = True
 
 # bench/web.py's ceiling: a view that does nothing, routed at /bench/bare/ only when this is on.
 BENCH_BARE_VIEW = env_bool("DJANGO_BENCH_BARE_VIEW", False)
+
+# Where the segmenting dictionary's file (about 3 MB) is built once and read by every process
+# (articles/dictionary.py); empty: a private folder in the system temp dir. Give each node a private
+# folder of its own in production.
+SEGMENTER_CACHE_DIR = env_str("DJANGO_SEGMENTER_CACHE_DIR", "")
 
 # Portal behaviour.
 PAGE_SIZE = env_int("DJANGO_PAGE_SIZE", 12)

@@ -32,7 +32,7 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.html import escape
 
-from articles import page_cache
+from articles import page_cache, search_index
 from articles.importers import decode_document, parse_document, read_archive
 from articles.importers.base import DocumentError, ParsedArticle, ParsedDocument
 from articles.images import CleanImage, ImageRejected, sanitize_image
@@ -166,6 +166,9 @@ def refresh_planner_statistics() -> None:
     if connection.vendor == "postgresql" and not connection.in_atomic_block:
         with connection.cursor() as cursor:
             cursor.execute(f"ANALYZE {Article._meta.db_table}, {Column._meta.db_table}, {Section._meta.db_table}")
+        # The new articles' search entries, still in the GIN indexes' pending lists, which every
+        # search reads through (four times slower) until autovacuum gets round to them.
+        search_index.merge_pending_entries(connection)
 
 
 def unpack(uploads: list[Upload], report: ImportReport) -> tuple[list[Document], dict[str, bytes]]:

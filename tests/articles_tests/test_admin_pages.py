@@ -56,3 +56,30 @@ def test_user_admin_shows_memberships_inline(editor_client):
     make_membership(reader, make_column(title="读者的专栏"))
     html = editor_client.get(reverse("admin:auth_user_change", args=[reader.pk])).content.decode()
     assert "读者的专栏" in html
+
+
+def test_article_admin_search_finds_words_in_the_text_through_the_index_and_keeps_filters(editor_client):
+    from articles.models import Article
+    from tests.factories import make_article
+
+    column = make_column(title="专栏甲")
+    make_article(column, title="第一篇", body="正文里讲到分镜脚本的写法。", status=Article.Status.DRAFT)
+    make_article(column, title="分镜入门", body="别的内容。")
+    make_article(column, title="无关", body="今天天气不错。")
+    url = reverse("admin:articles_article_changelist")
+    html = editor_client.get(url, {"q": "分镜"}).content.decode()
+    assert "第一篇" in html and "分镜入门" in html and "无关" not in html
+    drafts = editor_client.get(url, {"q": "分镜", "status__exact": "draft"}).content.decode()
+    assert "第一篇" in drafts and "分镜入门" not in drafts
+    assert "专栏甲" in editor_client.get(url, {"q": "专栏甲"}).content.decode()
+
+
+def test_article_form_offers_the_sections_of_its_own_column(editor_client):
+    from tests.factories import make_article, make_section
+
+    column, other = make_column(), make_column()
+    mine, theirs = make_section(column, title="本专栏的栏目"), make_section(other, title="别的专栏的栏目")
+    article = make_article(column, section=mine)
+    html = editor_client.get(reverse("admin:articles_article_change", args=[article.pk])).content.decode()
+    assert "本专栏的栏目" in html and "别的专栏的栏目" not in html
+    assert theirs.title in editor_client.get(reverse("admin:articles_article_add")).content.decode()

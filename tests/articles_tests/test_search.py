@@ -154,6 +154,50 @@ def test_columns_are_found_by_title_intro_and_author(client):
     assert html.index("提示词研究所") < html.index("别的")
 
 
+def found_columns(client, query):
+    html = search(client, query)
+    if 'class="search-columns__list"' not in html:
+        return []
+    listing = html.split('class="search-columns__list"', 1)[1].split("</ul>", 1)[0]
+    return [chunk.split(">", 1)[1].split("</a>", 1)[0] for chunk in listing.split("<a href=")[1:]]
+
+
+def test_columns_follow_their_authors_names_whichever_side_changes(client):
+    author = make_author(display_name="王小明")
+    column = make_column(title="某专栏", authors=[])
+    assert found_columns(client, "小明") == []
+    column.authors.add(author)
+    assert found_columns(client, "小明") == ["某专栏"]
+    author.display_name = "李四"
+    author.save()
+    assert found_columns(client, "小明") == [] and found_columns(client, "李四") == ["某专栏"]
+    author.columns.clear()
+    assert found_columns(client, "李四") == []
+    author.columns.add(column)
+    assert found_columns(client, "李四") == ["某专栏"]
+    author.delete()
+    assert found_columns(client, "李四") == []
+
+
+def test_column_edits_and_drafts_reach_column_search(client):
+    column = make_column(title="旧名字", intro="讲摄影。")
+    assert found_columns(client, "摄影") == ["旧名字"]
+    column.title, column.intro = "新名字", "讲咖啡。"
+    column.save()
+    assert found_columns(client, "摄影") == [] and found_columns(client, "咖啡") == ["新名字"]
+    column.status = Column.Status.DRAFT
+    column.save()
+    assert found_columns(client, "咖啡") == []
+
+
+def test_rebuild_search_index_restores_column_documents(client):
+    make_column(title="提示词研究所")
+    Column.objects.update(search_document="")
+    assert found_columns(client, "提示词") == []
+    call_command("rebuild_search_index", stdout=open("/dev/null", "w"))
+    assert found_columns(client, "提示词") == ["提示词研究所"]
+
+
 def test_results_paginate_and_keep_the_query(client, column, settings):
     settings.PAGE_SIZE = 2
     for n in range(5):
@@ -256,3 +300,14 @@ def test_a_common_word_ranks_the_newest_matches_and_says_there_are_more(client, 
     assert response.context["page"].paginator.count == 3
     assert response.context["results_capped"]
     assert "3+" in response.content.decode()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the tsvector columns are PostgreSQL's")
+def test_the_text_search_in_a_subquery_reads_its_own_rows():
+    """Admin's search puts the index search in a subquery: its vector must be the subquery's own
+    table, not the outer one (which would run one sub-search per article)."""
+    from articles.search import text_matches
+
+    sql = str(Article.objects.filter(pk__in=text_matches(["变现"])).query)
+    assert 'U0."search_full_vector"' in sql
+    assert '"articles_article"."search_full_vector"' not in sql

@@ -84,3 +84,16 @@ def test_robots_txt_disallows_private_areas_and_points_at_the_sitemap(client):
         assert f"Disallow: {prefix}\n" in text, prefix
     assert "Disallow: /\n" not in text
     assert f"Sitemap: {SITE}/sitemap.xml" in text
+
+
+def test_sitemaps_are_kept_for_visitors_with_their_own_headers(client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    make_article(make_column(), title="某篇")
+    first = client.get("/sitemap-articles.xml")
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get("/sitemap-articles.xml")
+    assert len(queries) == 0
+    assert again.content == first.content
+    assert again["X-Robots-Tag"] == first["X-Robots-Tag"]

@@ -3,11 +3,13 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
 from django.utils import timezone
 
 from articles.access import access_annotations, readable_column_ids
 from articles.models import Article
-from articles.selectors import READING_PASS, reading_pass
+from articles.selectors import ReadingPass, reading_pass
 from portal.compiled import CompiledQuery
 from tests.factories import make_article, make_author, make_column, make_membership, make_user
 
@@ -39,7 +41,10 @@ def test_a_query_whose_sql_depends_on_its_values_is_refused():
     with pytest.raises(ValueError):
         CompiledQuery(by_section, section_id=1).rows(section_id=5)
     with pytest.raises(TypeError):
-        CompiledQuery(titles_after, column_id="1", since=datetime(2000, 1, 1, tzinfo=UTC))
+        CompiledQuery(titles_after, column_id=1.5, since=datetime(2000, 1, 1, tzinfo=UTC))
+    with pytest.raises(ValueError, match="rewritten"):
+        # icontains turns the value into %…%: a new value could not be put in its place.
+        CompiledQuery(lambda *, word: Article.objects.filter(title__icontains=word).values_list("pk"), word="x").rows(word="y")
     with pytest.raises(TypeError):
         CompiledQuery(titles_after, column_id=1, since=datetime(2000, 1, 1, tzinfo=UTC)).rows(column_id=1)
 
@@ -75,9 +80,46 @@ def test_the_one_query_access_check_agrees_with_the_rule_everywhere_else():
     for name, column in columns.items():
         article = make_article(column)
         annotated = Article.objects.annotate(**access_annotations(reader)).get(pk=article.pk)
-        fast = reading_pass(article.pk, reader)
+        fast = reading_pass(article.pk, reader.pk).article
         expected = column.pk in readable
         assert (annotated.reader_is_member or annotated.reader_is_author) == expected, name
         assert (fast.reader_access.member or fast.reader_access.author) == expected, name
         assert fast.column_id == column.pk and fast.is_visible and fast.body_html == article.body_html
-    assert READING_PASS.first(pk=999_999, user_pk=reader.pk, now=now) is None
+        assert fast.title == article.title and fast.column.title == column.title  # deferred fields load on access
+    missing_article = reading_pass(999_999, reader.pk)
+    assert missing_article.article is None and missing_article.user_row[0] == reader.pk
+    assert reading_pass(article.pk, 999_999) == ReadingPass(None, None)
+
+
+def test_joined_querysets_run_as_one_statement_and_say_which_part_found_nothing(django_assert_num_queries):
+    column = make_column()
+    article = make_article(column, title="joined")
+    reader = make_user()
+    compiled = CompiledQuery(
+        lambda *, user_pk, article_pk: (
+            get_user_model().objects.filter(pk=user_pk).values_list("pk", "email"),
+            Article.objects.filter(pk=article_pk).values_list("pk", "title", "published_at"),
+        ),
+        user_pk=1,
+        article_pk=1,
+    )
+    with django_assert_num_queries(1):
+        both = compiled.first(user_pk=reader.pk, article_pk=article.pk)
+    assert both == ((reader.pk, reader.email), (article.pk, "joined", article.published_at))
+    assert both[1][2].tzinfo is not None  # each part's values converted as the ORM converts them
+    assert compiled.first(user_pk=reader.pk, article_pk=999_999) == ((reader.pk, reader.email), None)
+    assert compiled.first(user_pk=999_999, article_pk=article.pk) is None
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="lists go as PostgreSQL arrays")
+def test_strings_and_lists_of_ids_vary_as_parameters():
+    column = make_column()
+    first, second, third = (make_article(column, title=title) for title in ("甲", "乙", "丙"))
+    compiled = CompiledQuery(
+        lambda *, title, ids: Article.objects.filter(pk__any=ids).exclude(title=title).order_by("pk").values_list("title"),
+        title="example",
+        ids=[1],
+    )
+    assert compiled.rows(title="乙", ids=[first.pk, second.pk, third.pk]) == [("甲",), ("丙",)]
+    assert compiled.rows(title="甲", ids=[first.pk]) == []
+    assert compiled.rows(title="甲", ids=[]) == []

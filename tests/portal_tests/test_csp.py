@@ -161,3 +161,48 @@ def test_the_checker_finds_what_it_looks_for():
         )
 
     assert sorted(violations(Page)) == sorted(["inline <script>", "<a onclick=…>", "<a href=javascript:…>", "<p style=…>", "<style> element"])
+
+
+def test_the_policy_built_once_is_what_django_csp_builds_for_every_response():
+    """portal.middleware.CSPMiddleware keeps the site's policy string; with a settings change, a
+    view's csp_update or a nonce the header is still exactly django-csp's."""
+    from csp.constants import NONCE
+    from csp.decorators import csp_exempt, csp_update
+    from csp.middleware import CSPMiddleware as DjangoCSPMiddleware
+    from django.http import HttpResponse
+    from django.test import override_settings
+
+    from portal.middleware import CSPMiddleware
+
+    def plain(request):
+        return HttpResponse("ok")
+
+    @csp_update({"img-src": ["https://images.example"]})
+    def updated(request):
+        return HttpResponse("ok")
+
+    @csp_exempt()
+    def exempt(request):
+        return HttpResponse("ok")
+
+    def with_nonce(request):
+        return HttpResponse(str(request.csp_nonce))
+
+    def header(middleware_class, view):
+        request = RequestFactory().get("/")
+        request._csp_nonce = "fixed-nonce" if view is with_nonce else None
+        middleware = middleware_class(view)
+        middleware.process_request(request)
+        return middleware.process_response(request, view(request)).get("Content-Security-Policy")
+
+    def same_as_django_csp():
+        for view in (plain, updated, exempt, with_nonce):
+            assert header(CSPMiddleware, view) == header(DjangoCSPMiddleware, view), view.__name__
+
+    same_as_django_csp()
+    assert "https://images.example" in header(CSPMiddleware, updated) and header(CSPMiddleware, exempt) is None
+    with override_settings(CONTENT_SECURITY_POLICY={"DIRECTIVES": {"default-src": ["'none'"], "script-src": [NONCE]}}):
+        same_as_django_csp()
+        assert "default-src 'none'" in header(CSPMiddleware, plain).split("; ")
+        assert "'nonce-fixed-nonce'" in header(CSPMiddleware, with_nonce)
+    same_as_django_csp()

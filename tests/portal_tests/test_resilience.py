@@ -5,6 +5,7 @@ import logging
 import time
 
 import pytest
+import redis
 from django.core.cache import caches
 from django.db import OperationalError
 from django.test import override_settings
@@ -47,6 +48,25 @@ def test_the_redis_cache_works_when_redis_answers():
     assert cache.incr("key-count") == 2
     cache.delete_many(["key", "key-count"])
     assert cache.get("key") is None
+
+
+def test_get_many_survives_a_connection_redis_dropped():
+    """The pooled connection get_many uses directly may have been closed by Redis (a restart, an
+    idle timeout): it is replaced and the reader never sees an error."""
+    cache = ResilientRedisCache("redis://127.0.0.1:6379/14", {"KEY_PREFIX": "resilience-test"})
+    if not cache.is_available():
+        pytest.skip("Redis is not running on 127.0.0.1:6379")
+    cache.set_many({"a": 1, "b": [2]}, 10)
+    assert cache.get_many(["a", "b", "missing"]) == {"a": 1, "b": [2]}
+    pool = cache._cache._get_connection_pool(False)
+    pooled = pool.get_connection()
+    pooled.send_command("CLIENT", "ID")
+    pooled_id = pooled.read_response()
+    pool.release(pooled)
+    redis.Redis(host="127.0.0.1", port=6379).client_kill_filter(_id=pooled_id)
+    assert cache.get_many(["a", "b"]) == {"a": 1, "b": [2]}
+    assert not cache.outage.is_down()
+    cache.delete_many(["a", "b"])
 
 
 @pytest.mark.django_db
