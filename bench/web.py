@@ -9,7 +9,8 @@ settings (DJANGO_DEBUG off). The bare view is `/bench/bare/`, a view that return
 response through the same settings, middleware and gunicorn configuration: the ceiling of this
 machine. wrk (Debian's package) loads each page in turn at --connections concurrent connections,
 in --rounds rounds of "bare view, every page, bare view"; a page's ratio in a round is to the bare
-view around it, and the table shows the medians. Then, with worker recycling off, every worker
+view around it, and the table shows the medians, with the CPU that gunicorn, PostgreSQL and Redis
+spent per request meanwhile (from /proc: where a page's cost goes). Then, with worker recycling off, every worker
 serves at least 10,000 requests and its resident memory is read.
 
 Search is measured twice: as visitors ask it at 32 connections (their result pages are kept in the
@@ -170,6 +171,45 @@ def wrk(base: str, paths: list[str], *, duration: float, connections: int, cooki
     return result
 
 
+CPU_GROUPS = ("gunicorn", "postgres", "redis")
+CPU_KEYS = tuple(f"cpu_{group}" for group in CPU_GROUPS)
+
+
+def cpu_ticks(master: int) -> dict[str, int]:
+    """CPU time (user + system, in clock ticks) so far of gunicorn's processes, PostgreSQL's and
+    Redis's on this machine: where a page's cost goes, beside its throughput."""
+    totals = dict.fromkeys(CPU_GROUPS, 0)
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        command = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat.rsplit(")", 1)[1].split()
+        if int(entry.name) == master or int(fields[1]) == master:
+            group = "gunicorn"
+        elif command.startswith("postgres"):
+            group = "postgres"
+        elif command.startswith("redis-server"):
+            group = "redis"
+        else:
+            continue
+        totals[group] += int(fields[11]) + int(fields[12])
+    return totals
+
+
+def measured_wrk(master: int, base: str, paths: list[str], **options) -> dict:
+    """wrk's result with the CPU each group spent per request meanwhile (µs)."""
+    before = cpu_ticks(master)
+    result = wrk(base, paths, **options)
+    after = cpu_ticks(master)
+    per_tick = 1e6 / os.sysconf("SC_CLK_TCK") / max(result["requests"], 1)
+    result.update({f"cpu_{group}": (after[group] - before[group]) * per_tick for group in CPU_GROUPS})
+    return result
+
+
 def worker_pids(master: int) -> list[int]:
     pids = []
     for entry in Path("/proc").iterdir():
@@ -263,23 +303,23 @@ def main() -> int:
         # because a shared 2-core machine drifts by 20 % or more within a minute.
         rounds = []
         for number in range(1, args.rounds + 1):
-            measured = {"bare": [wrk(base, ["/bench/bare/"], duration=args.duration, connections=args.connections)]}
+            measured = {"bare": [measured_wrk(server.pid, base, ["/bench/bare/"], duration=args.duration, connections=args.connections)]}
             for name, paths, cookie, connections in targets:
-                measured[name] = wrk(base, paths, duration=args.duration, connections=connections, cookie=cookie)
-            measured["bare"].append(wrk(base, ["/bench/bare/"], duration=args.duration, connections=args.connections))
+                measured[name] = measured_wrk(server.pid, base, paths, duration=args.duration, connections=connections, cookie=cookie)
+            measured["bare"].append(measured_wrk(server.pid, base, ["/bench/bare/"], duration=args.duration, connections=args.connections))
             ceiling = statistics.mean(result["rps"] for result in measured["bare"])
             for name, *_ in targets:
                 measured[name]["ratio"] = measured[name]["rps"] / ceiling
             measured["bare"] = {
                 "rps": ceiling, "ratio": 1.0, "requests": sum(r["requests"] for r in measured["bare"]),
-                **{key: statistics.mean(r[key] for r in measured["bare"]) for key in ("p50_ms", "p95_ms", "p99_ms")},
+                **{key: statistics.mean(r[key] for r in measured["bare"]) for key in ("p50_ms", "p95_ms", "p99_ms", *CPU_KEYS)},
                 "non_2xx": 0, "socket_errors": sum(r["socket_errors"] for r in measured["bare"]),
             }  # fmt: skip
             rounds.append(measured)
             print(f"round {number}: bare {ceiling:.0f} req/s; " + ", ".join(f"{name} {measured[name]['ratio']:.2f}" for name, *_ in targets), flush=True)
         results = {
             name: {
-                **{key: statistics.median(r[name][key] for r in rounds) for key in ("rps", "ratio", "p50_ms", "p95_ms", "p99_ms")},
+                **{key: statistics.median(r[name][key] for r in rounds) for key in ("rps", "ratio", "p50_ms", "p95_ms", "p99_ms", *CPU_KEYS)},
                 **{key: sum(r[name][key] for r in rounds) for key in ("requests", "non_2xx", "socket_errors")},
             }
             for name in rounds[0]
@@ -287,7 +327,8 @@ def main() -> int:
 
         failures = []
         print(f"\nmedians of {args.rounds} rounds of {args.duration:g} s; {args.connections} connections unless noted")
-        print(f"{'page':<28} {'req/s':>8} {'ratio':>6} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}  budget")
+        print(f"{'':<28} {'':>8} {'':>6} {'':>7} {'':>7} {'':>7}  {'CPU µs per request':^20}")
+        print(f"{'page':<28} {'req/s':>8} {'ratio':>6} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}  {'web':>6} {'pg':>6} {'redis':>6}  budget")
         for name, result in results.items():
             ratio = result["ratio"]
             budget = []
@@ -306,7 +347,9 @@ def main() -> int:
             if result["non_2xx"] or result["socket_errors"]:
                 failures.append(f"{name}: {result['non_2xx']} non-2xx answers, {result['socket_errors']} socket errors")
             print(
-                f"{name:<28} {result['rps']:>8.0f} {ratio:>6.2f} {result['p50_ms']:>7.1f} {result['p95_ms']:>7.1f} {result['p99_ms']:>7.1f}  {', '.join(budget)}"
+                f"{name:<28} {result['rps']:>8.0f} {ratio:>6.2f} {result['p50_ms']:>7.1f} {result['p95_ms']:>7.1f} {result['p99_ms']:>7.1f}  "
+                + " ".join(f"{result[key]:>6.0f}" for key in CPU_KEYS)
+                + f"  {', '.join(budget)}"
             )
 
         if not args.skip_memory:
