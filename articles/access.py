@@ -3,7 +3,7 @@ and email that shows article text asks `can_read_in_full`; nothing else decides 
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef
 
 from articles.models import Article, Column
 from members.selectors import active_memberships_of, member_column_ids
@@ -41,27 +41,27 @@ def readable_column_ids(user) -> frozenset[int]:
 
 @dataclass(frozen=True)
 class ReaderAccess:
-    """Membership and authorship of one signed-in reader for one article's column, answered in the
-    query that loaded the article (see `access_annotations`), by the same rules as
+    """Whether one signed-in reader is a member or an author of one article's column, answered in
+    the query that loaded the article (see `access_annotations`), by the same rules as
     `readable_column_ids`."""
 
     user_pk: int
-    member: bool
-    author: bool
+    may_read: bool
 
 
 def access_annotations(user, at=None) -> dict:
     """Annotations for an Article queryset that answer `readable_column_ids` for the article's
     column within the same query: a signed-in article page needs one query, not three.
     `user` may be a user or a user's primary key."""
-    return {
-        "reader_is_member": Exists(active_memberships_of(user, at).filter(column_id=OuterRef("column_id"))),
-        "reader_is_author": Exists(authored_columns(user).filter(pk=OuterRef("column_id"))),
-    }
+    # One OR: PostgreSQL stops at a membership and looks for authorship only without one (a
+    # member's page is most of the signed-in pages; the authorship join is most of the query).
+    member = Exists(active_memberships_of(user, at).filter(column_id=OuterRef("column_id")))
+    author = Exists(authored_columns(user).filter(pk=OuterRef("column_id")))
+    return {"reader_may_read": ExpressionWrapper(member | author, output_field=BooleanField())}
 
 
 def attach_reader_access(user, article: Article) -> Article:
-    article.reader_access = ReaderAccess(user.pk, bool(article.reader_is_member), bool(article.reader_is_author))
+    article.reader_access = ReaderAccess(user.pk, bool(article.reader_may_read))
     return article
 
 
@@ -77,7 +77,7 @@ def can_read_in_full(user, article: Article) -> bool:
         return True
     known = getattr(article, "reader_access", None)
     if known is not None and user.is_authenticated and known.user_pk == user.pk:
-        return known.member or known.author
+        return known.may_read
     return article.column_id in readable_column_ids(user)
 
 

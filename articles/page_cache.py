@@ -39,7 +39,7 @@ from django.utils.cache import get_conditional_response
 from django.utils.crypto import salted_hmac
 from django.utils.translation import get_language
 
-from portal.csrf import masked_token
+from portal.csrf import masked_token, renew_csrf_cookie
 
 GENERATION_KEY = "pages:generation"
 NEXT_PUBLICATION_KEY = "pages:next-publication:{generation}"
@@ -55,6 +55,7 @@ SHARING_PARAMETERS = frozenset(
     {"from", "isappinstalled", "scene", "clicktime", "enterid", "share_source", "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content"}
 )
 MAX_PATH_CHARS = 512
+CONDITIONAL_HEADERS = frozenset({"HTTP_IF_MATCH", "HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_UNMODIFIED_SINCE"})
 # Headers a view sets that belong to the page itself, so a kept copy carries them too (the sitemap
 # view's X-Robots-Tag, say); every other header is the middleware's, added to each response anew.
 KEPT_HEADERS = ("X-Robots-Tag",)
@@ -225,6 +226,10 @@ def respond(request, entry: dict, *, body: str | None = None, body_version: str 
     tag = hashlib.md5(f"{entry['etag']}|{body_version}|{secret}".encode(), usedforsecurity=False).hexdigest()
     response = HttpResponse(content, content_type=entry["content_type"], headers=entry.get("headers"))
     response["ETag"] = f'W/"{tag}"'
+    if secret:
+        renew_csrf_cookie(request, response)
+    if not any(header in request.META for header in CONDITIONAL_HEADERS):
+        return response  # nothing to compare (most requests): skip parsing four absent headers
     return get_conditional_response(request, etag=response["ETag"], response=response)
 
 

@@ -110,7 +110,7 @@ def _reading_pass_query(*, pk: int, user_pk: int, now):
 
 
 READING_PASS_FIELDS = (
-    "id", "column_id", "access", "status", "published_at", "body_html", "column__status", "column__is_free", "reader_is_member", "reader_is_author",
+    "id", "column_id", "access", "status", "published_at", "body_html", "column__status", "column__is_free", "reader_may_read",
 )  # fmt: skip
 READING_PASS = CompiledQuery(_reading_pass_query, pk=1, user_pk=1, now=datetime(2000, 1, 1, tzinfo=UTC))
 
@@ -149,10 +149,10 @@ def reading_pass(pk: int, user_pk: int) -> ReadingPass:
     user_row, article_row = row
     if article_row is None:
         return ReadingPass(user_row, None)
-    _, column_id, access, status, published_at, body_html, column_status, column_is_free, member, author = article_row
+    _, column_id, access, status, published_at, body_html, column_status, column_is_free, may_read = article_row
     article = partial_instance(Article, id=pk, column_id=column_id, access=access, status=status, published_at=published_at, body_html=body_html)
     article.column = partial_instance(Column, id=column_id, status=column_status, is_free=column_is_free)
-    article.reader_access = ReaderAccess(user_pk, bool(member), bool(author))
+    article.reader_access = ReaderAccess(user_pk, bool(may_read))
     return ReadingPass(user_row, article)
 
 

@@ -177,7 +177,9 @@ CPU_KEYS = tuple(f"cpu_{group}" for group in CPU_GROUPS)
 
 def cpu_ticks(master: int) -> dict[str, int]:
     """CPU time (user + system, in clock ticks) so far of gunicorn's processes, PostgreSQL's and
-    Redis's on this machine: where a page's cost goes, beside its throughput."""
+    Redis's on this machine: where a page's cost goes, beside its throughput. A process's ticks
+    include those of its children that have ended (cutime, cstime): PostgreSQL's backends and
+    autovacuum workers come and go, and their time would otherwise vanish from the sum."""
     totals = dict.fromkeys(CPU_GROUPS, 0)
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -196,7 +198,7 @@ def cpu_ticks(master: int) -> dict[str, int]:
             group = "redis"
         else:
             continue
-        totals[group] += int(fields[11]) + int(fields[12])
+        totals[group] += sum(int(value) for value in fields[11:15])
     return totals
 
 

@@ -7,6 +7,7 @@ a few seconds instead of making every request wait for a connection timeout agai
 """
 
 import logging
+import os
 import threading
 import time
 
@@ -67,6 +68,11 @@ def incr_unavailable(key, delta=1, version=None):
     raise ValueError(f"Key '{key}' not found (cache unavailable)")
 
 
+class _KeptConnection(threading.local):
+    connection = None
+    pid = 0
+
+
 class ReusingRedisCacheClient(RedisCacheClient):
     """Django's client builds a new redis.Redis object for every cache operation, and building one
     (its table of response callbacks) costs more Python than the round trip to Redis. A redis.Redis
@@ -76,6 +82,7 @@ class ReusingRedisCacheClient(RedisCacheClient):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._clients = {}
+        self._kept = _KeptConnection()
 
     def get_client(self, key=None, *, write=False):
         index = self._get_connection_pool_index(write)
@@ -85,24 +92,46 @@ class ReusingRedisCacheClient(RedisCacheClient):
         return client
 
     def get_many(self, keys):
-        """MGET on a pooled connection directly (every kept page asks it): redis-py's command
-        machinery costs twice the round trip in Python. A connection that fails is dropped and the
-        command sent once more on a new one, as redis-py's own retry would."""
+        """MGET on a connection of this thread's own (every kept page asks it): redis-py's command
+        machinery and its pool's checks and bookkeeping cost more Python than the round trip. The
+        connection has the pool's settings (address, credentials, database, timeouts) but is not
+        the pool's, so nothing else ever reads from it; any error drops it. One that Redis closed
+        meanwhile (a restart, an idle timeout) is replaced and the command sent once more, as
+        redis-py's own retry would."""
         keys = list(keys)
-        pool = self._get_connection_pool(False)
+        packed = None
         for attempt in (1, 2):
-            connection = pool.get_connection()
+            connection = self._read_connection()
             try:
-                connection.send_command("MGET", *keys)
+                if packed is None:
+                    packed = connection.pack_command("MGET", *keys)
+                connection.send_packed_command(packed, check_health=False)
                 values = connection.read_response()
                 break
-            except (RedisConnectionError, RedisTimeoutError):
-                connection.disconnect()
+            except (RedisConnectionError, RedisTimeoutError, OSError):
+                self._drop_read_connection()
                 if attempt == 2:
                     raise
-            finally:
-                pool.release(connection)
+            except BaseException:
+                # Interrupted mid-answer (a worker timeout, say): the rest of it must never be read
+                # as the answer to the next command.
+                self._drop_read_connection()
+                raise
         return {key: self._serializer.loads(value) for key, value in zip(keys, values, strict=True) if value is not None}
+
+    def _read_connection(self):
+        kept = self._kept
+        if kept.connection is None or kept.pid != os.getpid():
+            # A connection inherited through fork() belongs to the parent: never share its socket.
+            pool = self._get_connection_pool(False)
+            kept.connection = pool.connection_class(**pool.connection_kwargs)
+            kept.pid = os.getpid()
+        return kept.connection
+
+    def _drop_read_connection(self):
+        connection, self._kept.connection = self._kept.connection, None
+        if connection is not None:
+            connection.disconnect()
 
 
 class ResilientRedisCache(RedisCache):

@@ -222,6 +222,12 @@ def test_article_pages_answer_conditional_gets(client, column, article):
         changed = client.get(url, HTTP_IF_NONE_MATCH=etag)
         assert changed.status_code == 200
         assert changed["ETag"] != etag
+        # Every precondition is honoured on a kept page, not only If-None-Match.
+        current = changed["ETag"]
+        assert client.get(url, HTTP_IF_NONE_MATCH="*").status_code == 304
+        assert client.get(url, HTTP_IF_MATCH='"another"').status_code == 412
+        assert client.get(url, HTTP_IF_MATCH="*").status_code == 200
+        assert client.get(url, HTTP_IF_NONE_MATCH=f'"x", {current}').status_code == 304
 
 
 def test_drafts_seen_by_editors_are_never_kept(client, column):

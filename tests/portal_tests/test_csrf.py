@@ -1,11 +1,14 @@
 """portal/csrf.py masks the CSRF secret as Django does: Django reads the token back as its own."""
 
+import time
 from collections import Counter
 
-from django.middleware.csrf import CSRF_ALLOWED_CHARS, CsrfViewMiddleware, _unmask_cipher_token, get_token
-from django.test import RequestFactory
+import pytest
+from django.http import HttpResponse
+from django.middleware.csrf import CSRF_ALLOWED_CHARS, CsrfViewMiddleware, _unmask_cipher_token, get_token, rotate_token
+from django.test import RequestFactory, override_settings
 
-from portal.csrf import masked_token
+from portal.csrf import masked_token, renew_csrf_cookie
 
 
 def request_with_cookie():
@@ -37,3 +40,29 @@ def test_mask_characters_are_evenly_drawn():
     expected = 2000 * 32 / len(CSRF_ALLOWED_CHARS)
     assert set(counts) == set(CSRF_ALLOWED_CHARS)
     assert all(0.8 * expected < count < 1.2 * expected for count in counts.values())
+
+
+@pytest.mark.parametrize("moment", [1_800_000_000.0, 1_800_000_000.999, 1_800_000_001.2])
+@pytest.mark.parametrize("options", [{}, {"CSRF_COOKIE_SECURE": True, "CSRF_COOKIE_DOMAIN": "example.com", "CSRF_COOKIE_AGE": 3600}, {"CSRF_COOKIE_AGE": None}])
+def test_the_renewed_cookie_is_djangos_to_the_byte(monkeypatch, moment, options):
+    monkeypatch.setattr(time, "time", lambda: moment)
+    middleware = CsrfViewMiddleware(lambda request: HttpResponse())
+    with override_settings(**options):
+        by_django, request = HttpResponse(), request_with_cookie()
+        masked_token(request)  # the page used the token: the cookie is renewed
+        middleware.process_response(request, by_django)
+        by_us, request = HttpResponse(), request_with_cookie()
+        masked_token(request)
+        renew_csrf_cookie(request, by_us)
+        middleware.process_response(request, by_us)  # finds nothing left to do, or does it its way
+    assert (by_us.cookies.output(), by_us.get("Vary")) == (by_django.cookies.output(), by_django.get("Vary"))
+    assert "csrftoken=" in by_django.cookies.output() and by_django["Vary"] == "Cookie"
+
+
+def test_a_token_rotated_after_the_renewal_still_reaches_the_reader():
+    request, response = request_with_cookie(), HttpResponse()
+    masked_token(request)
+    renew_csrf_cookie(request, response)
+    rotate_token(request)  # a sign-in during the response, say
+    CsrfViewMiddleware(lambda request: HttpResponse()).process_response(request, response)
+    assert response.cookies["csrftoken"].value == request.META["CSRF_COOKIE"] != "aB3" * 10 + "xy"

@@ -51,22 +51,54 @@ def test_the_redis_cache_works_when_redis_answers():
 
 
 def test_get_many_survives_a_connection_redis_dropped():
-    """The pooled connection get_many uses directly may have been closed by Redis (a restart, an
-    idle timeout): it is replaced and the reader never sees an error."""
+    """The connection get_many keeps may have been closed by Redis (a restart, an idle timeout):
+    it is replaced and the reader never sees an error."""
     cache = ResilientRedisCache("redis://127.0.0.1:6379/14", {"KEY_PREFIX": "resilience-test"})
     if not cache.is_available():
         pytest.skip("Redis is not running on 127.0.0.1:6379")
     cache.set_many({"a": 1, "b": [2]}, 10)
     assert cache.get_many(["a", "b", "missing"]) == {"a": 1, "b": [2]}
-    pool = cache._cache._get_connection_pool(False)
-    pooled = pool.get_connection()
-    pooled.send_command("CLIENT", "ID")
-    pooled_id = pooled.read_response()
-    pool.release(pooled)
-    redis.Redis(host="127.0.0.1", port=6379).client_kill_filter(_id=pooled_id)
+    kept = cache._cache._read_connection()
+    kept.send_command("CLIENT", "ID")
+    kept_id = kept.read_response()
+    redis.Redis(host="127.0.0.1", port=6379).client_kill_filter(_id=kept_id)
     assert cache.get_many(["a", "b"]) == {"a": 1, "b": [2]}
+    assert cache._cache._read_connection() is not kept
     assert not cache.outage.is_down()
     cache.delete_many(["a", "b"])
+
+
+def test_get_many_never_reads_what_an_interrupted_command_left_behind():
+    """A request stopped between sending MGET and reading its answer (a worker timeout) leaves that
+    answer on the socket: the connection is dropped, so the next lookup cannot take it for its own."""
+    cache = ResilientRedisCache("redis://127.0.0.1:6379/14", {"KEY_PREFIX": "resilience-test"})
+    if not cache.is_available():
+        pytest.skip("Redis is not running on 127.0.0.1:6379")
+    cache.set_many({"first": "first value", "second": "second value"}, 10)
+    interrupted = cache._cache._read_connection()
+
+    def stop_reading(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    interrupted.read_response = stop_reading
+    with pytest.raises(KeyboardInterrupt):
+        cache.get_many(["first"])
+    assert cache.get_many(["second"]) == {"second": "second value"}
+    assert cache._cache._read_connection() is not interrupted
+    cache.delete_many(["first", "second"])
+
+
+def test_get_many_in_a_forked_process_uses_a_connection_of_its_own():
+    cache = ResilientRedisCache("redis://127.0.0.1:6379/14", {"KEY_PREFIX": "resilience-test"})
+    if not cache.is_available():
+        pytest.skip("Redis is not running on 127.0.0.1:6379")
+    cache.set("shared", "value", 10)
+    assert cache.get_many(["shared"]) == {"shared": "value"}
+    parents = cache._cache._read_connection()
+    cache._cache._kept.pid = -1  # as a child process sees the connection its parent made
+    assert cache.get_many(["shared"]) == {"shared": "value"}
+    assert cache._cache._read_connection() is not parents
+    cache.delete("shared")
 
 
 @pytest.mark.django_db
