@@ -22,16 +22,19 @@ import markdown
 import nh3
 from markdown.extensions.toc import slugify_unicode
 
+from articles.html_nesting import limit_open_elements
 from articles.markdown_budget import MarkdownTooComplex, WorkBudgetExtension, WorkMeter
 
 logger = logging.getLogger(__name__)
 
+# fmt: off
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "details", "div", "dl", "dt", "em",
     "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd",
     "li", "mark", "ol", "p", "pre", "s", "small", "span", "strong", "sub", "summary", "sup",
     "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul",
 }
+# fmt: on
 ALLOWED_ATTRIBUTES = {
     "*": {"id", "title"},
     "a": {"href"},
@@ -41,6 +44,7 @@ ALLOWED_ATTRIBUTES = {
     "th": {"align", "colspan", "rowspan"},
     "abbr": {"title"},
 }
+# fmt: off
 ALLOWED_CLASSES = {
     "div": {
         "admonition", "note", "tip", "warning", "example", "summary", "exercise",
@@ -53,8 +57,11 @@ ALLOWED_CLASSES = {
     "a": {"footnote-ref", "footnote-backref"},
     "ol": {"steps"},
 }
+# fmt: on
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
-MARKDOWN_EXTENSIONS = ["extra", "admonition", "sane_lists", "toc"]
+# articles.markdown_html_blocks ends a raw HTML block where CommonMark does (at a blank line after
+# an unclosed <div>), so the Markdown after it still renders.
+MARKDOWN_EXTENSIONS = ["extra", "admonition", "sane_lists", "toc", "articles.markdown_html_blocks"]
 MARKDOWN_EXTENSION_CONFIGS = {
     # Prefixed heading ids cannot clobber ids the page itself uses.
     "toc": {"slugify": lambda value, separator: "h-" + slugify_unicode(value, separator)},
@@ -65,12 +72,12 @@ MARKDOWN_EXTENSION_CONFIGS = {
 # Quote and list markers count alike, so mixed nesting ("> - > - ...") is bounded too.
 MAX_NESTING = 12
 CONTAINER_MARKER = r"(?:>|(?:[-*+]|\d{1,9}[.)])[ \t])[ \t]*"
-NESTED_CONTAINER_RE = re.compile(r"^([ \t]*(?:%s){%d})(?:%s)+" % (CONTAINER_MARKER, MAX_NESTING, CONTAINER_MARKER), re.MULTILINE)
+NESTED_CONTAINER_RE = re.compile(rf"^([ \t]*(?:{CONTAINER_MARKER}){{{MAX_NESTING}}})(?:{CONTAINER_MARKER})+", re.MULTILINE)
 # Nesting by indentation alone: deeper than this only happens in hostile text or in code, and
 # fenced code keeps its indentation.
 MAX_INDENT = 4 * MAX_NESTING + 8
 MAX_BRACKET_RUN = 64
-BRACKET_RUN_RE = re.compile(r"[\[\]()!<>]{%d,}" % (MAX_BRACKET_RUN + 1))
+BRACKET_RUN_RE = re.compile(rf"[\[\]()!<>]{{{MAX_BRACKET_RUN + 1},}}")
 
 # An explicit cut an editor places on a line of its own: <!-- more --> or <!-- paywall -->.
 CUT_MARKER_RE = re.compile(r"^[ \t]*<!--\s*(?:more|paywall)\s*-->[ \t]*$", re.IGNORECASE | re.MULTILINE)
@@ -103,9 +110,10 @@ def render_markdown(text: str) -> str:
     text = cap_indentation(text)
     try:
         raw_html = markdown_to_html(text)
+        limit_open_elements(raw_html)
     except (RecursionError, MarkdownTooComplex):
-        # Nesting the guards above did not foresee, or text built to make the parser work
-        # quadratically: keep every word, as plain paragraphs.
+        # Nesting the guards above did not foresee, or text built to make a parser (Python-Markdown's
+        # or the sanitizer's) work quadratically: keep every word, as plain paragraphs.
         raw_html = "".join(f"<p>{html.escape(block)}</p>" for block in split_blocks(text))
     return sanitize_html(raw_html)
 
@@ -254,7 +262,7 @@ def cut_preview(body: str) -> PreviewCut:
     body = body.replace("\r\n", "\n").replace("\r", "\n")
     marker = CUT_MARKER_RE.search(body)
     if marker:
-        before, after = body[: marker.start()], body[marker.end():]
+        before, after = body[: marker.start()], body[marker.end() :]
         return PreviewCut(before.rstrip(), has_more=bool(after.strip()), explicit=True)
 
     blocks = split_blocks(body)

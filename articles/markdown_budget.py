@@ -14,6 +14,8 @@ block processor re-testing the whole remainder each time. `WorkBudgetExtension`:
 
 The stdlib HTML parser Python-Markdown uses for raw HTML has the same problem with unclosed tags
 (`"<a " * 5000`); see `forbid_lt_inside_start_tags`.
+
+So has the sanitizer's HTML parser with unclosed raw HTML: see articles/html_nesting.py.
 """
 
 import re
@@ -150,7 +152,8 @@ class WorkBudgetExtension(Extension):
 # Python-Markdown's private copy of html.parser, as Python-Markdown 3.x patches it, but with "<"
 # refused inside a tag name, an attribute name and a bare value, where the HTML standard never
 # allows it. Otherwise each unclosed "<a " swallows every later one as attributes: quadratic.
-EXPECTED_START_TAG_END = re.compile(r"""
+EXPECTED_START_TAG_END = re.compile(
+    r"""
   <[a-zA-Z][^`\t\n\r\f />\x00]*       # tag name <= added backtick here
   (?:[\s/]*                           # optional whitespace before attribute name
     (?:(?<=['"\s/])[^`\s/>][^\s/=>]*  # attribute name <= added backtick here
@@ -164,8 +167,11 @@ EXPECTED_START_TAG_END = re.compile(r"""
      )*
    )?
   \s*                                 # trailing whitespace
-""", re.VERBOSE)
-START_TAG_END_WITHOUT_LT = re.compile(r"""
+""",
+    re.VERBOSE,
+)
+START_TAG_END_WITHOUT_LT = re.compile(
+    r"""
   <[a-zA-Z][^<`\t\n\r\f />\x00]*
   (?:[\s/]*
     (?:(?<=['"\s/])[^<`\s/>][^<\s/=>]*
@@ -179,7 +185,9 @@ START_TAG_END_WITHOUT_LT = re.compile(r"""
      )*
    )?
   \s*
-""", re.VERBOSE)
+""",
+    re.VERBOSE,
+)
 
 
 def forbid_lt_inside_start_tags() -> bool:
