@@ -28,7 +28,13 @@ prepare: install
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/python manage.py setup_demo
 
+# gunicorn serves; beside it one task worker runs the background work (admin imports, emails).
+# Its id is stable across restarts, so imports it was running when it stopped are resumed first.
+WORKER_ID ?= $(shell hostname | cut -c1-40)-make-run
 run: prepare
+	$(BIN)/python manage.py resume_imports --restarted-worker "$(WORKER_ID)"
+	$(BIN)/python manage.py db_worker --no-reload --worker-id "$(WORKER_ID)" & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/gunicorn --config portal/gunicorn.conf.py portal.wsgi
 
 test: install-test

@@ -17,12 +17,12 @@ from django.http import Http404, HttpResponse, HttpResponseGone, HttpResponseNot
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import format_html
 from django.utils.http import http_date, quote_etag
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 
 from articles.absolute_urls import absolute_url, absolutize_html
 from articles.access import can_read_column, can_read_in_full

@@ -34,8 +34,8 @@ from articles import search_index
 from articles.access import can_read_in_full, is_editor, readable_column_ids
 from articles.markdown import excerpt, html_to_text
 from articles.models import SEARCH_FIELDS, Article, Author, Column
-from articles.selectors import partial_instance
 from articles.segmenting import MAX_QUERY_CHARS, is_too_short, normalise, query_terms
+from articles.selectors import partial_instance
 from portal.compiled import CompiledQuery
 
 MAX_COLUMN_RESULTS = 5

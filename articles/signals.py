@@ -8,7 +8,7 @@ from articles import page_cache, search_index
 from articles.models import Article, Author, Column
 from articles.segmenting import index_text
 from articles.services import column_refresh_search_document, column_refresh_search_documents, column_refresh_stats
-from members.notifications import new_article_announce_on_commit
+from members.tasks import new_article_announce_on_commit
 
 
 @receiver(post_save, sender=Article, dispatch_uid="article_saved_refresh_column")
@@ -65,8 +65,9 @@ def ensure_search_index(sender, using, **kwargs):
 
 @receiver(post_save, sender=Article, dispatch_uid="article_saved_announce_to_members")
 def announce_new_article(sender, instance, raw=False, **kwargs):
-    """Publishing an article (in admin, or any save that makes it visible) emails the column's
-    members after commit; imported and back-dated articles are left alone (members.notifications)."""
+    """Publishing an article (in admin, or any save that makes it visible or schedules it) enqueues
+    the task that emails the column's members, after commit; imported and back-dated articles are
+    left alone (members.notifications)."""
     if not raw:
         new_article_announce_on_commit(article=instance)
 

@@ -55,11 +55,11 @@ def main() -> int:
     from django.contrib.auth.models import AnonymousUser
     from django.core.management import call_command
     from django.db import connection
+    from import_xiaobot import SEED, generate_pages
 
     from articles.importers import service
     from articles.models import Article, Column
     from articles.search import attach_snippets, parse_query, search_articles
-    from import_xiaobot import SEED, generate_pages
     from tests.factories import make_membership, make_user
 
     call_command("migrate", interactive=False, verbosity=0)

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from members.money import yuan
 from members.models import Coupon
+from members.money import yuan
 
 
 class CouponError(Exception):

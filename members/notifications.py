@@ -6,24 +6,40 @@ not switched them off gets it by email, once.
    is queued twice, however often announcing is attempted.
 2. Send (`new_article_emails_send`): rows are claimed in batches and sent over one SMTP
    connection; each recipient's text is what `can_read_in_full` allows them, asked at send time.
-   A failure is logged and the row is retried by the next run, up to MAX_ATTEMPTS.
+   A failed row waits RETRY_DELAYS (1, 5, 15, 60 minutes) before its next attempt, up to
+   MAX_ATTEMPTS; then it is given up.
 
 Only articles written here are announced: an imported article (import_ref set) never is, nor one
 published more than settings.NEW_ARTICLE_EMAIL_DAYS ago, so importing a back catalogue of
-thousands of articles mails nobody. Saving a visible article (publishing in admin) announces and
-sends the first batch after commit; the `send_new_article_emails` command, run every few minutes,
-announces scheduled articles whose time has come and sends or retries the rest.
+thousands of articles mails nobody.
+
+When it happens is members.tasks, on the task backend (settings.TASKS; with the database backend a
+`db_worker` runs them, and nothing is sent inside the request). Saving an article that is or will
+be announceable enqueues `new_article_announce_task` after commit: a visible article's runs at
+once, a scheduled one's is deferred to its published_at and checks again then, so a task for an
+article since unpublished or moved does nothing (the save that moved it queued its own). The
+announce task queues one `new_article_emails_batch_task` per batch of recipients, and one
+`new_article_emails_retry_task` for after STALE_CLAIM, to send what a worker that died mid-batch
+left. A run with failures queues a retry task for when they are all due; it sends whatever is due
+then, and queues the next if some fail again. However many tasks an article gets (every save
+enqueues one), the announcement row and the claimed rows make all but the first do nothing.
+
+The `send_new_article_emails` command is a manual trigger and a safety net, not a cron job: it
+announces visible articles nobody announced (a process stopped between commit and enqueue; the
+"immediate" task backend, which cannot defer scheduled articles or retries) and sends or retries
+everything queued at once.
 """
 
+import enum
 import logging
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -37,6 +53,9 @@ from members.models import Membership, NewArticleAnnouncement, NewArticleEmail
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
+# How long a row waits after its nth failed attempt: a mail server that refused a moment ago is
+# given time to recover, and the MAX_ATTEMPTS spread over some 80 minutes.
+RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15), timedelta(minutes=60))
 # A row claimed this long ago and never finished belongs to a run that died; it is sent again.
 STALE_CLAIM = timedelta(minutes=30)
 UNSUBSCRIBE_SALT = "members.new-article-emails.unsubscribe"
@@ -61,8 +80,8 @@ def is_announceable(article: Article, now=None) -> bool:
 
 
 def articles_to_announce():
-    """Visible articles the command still has to announce: scheduled ones whose time came, and any
-    whose announcement after saving did not happen (the process stopped before commit hooks ran)."""
+    """Visible articles nobody announced, for the command: the process stopped before enqueueing
+    after commit, or the task backend could not defer a scheduled article until its time."""
     return (
         Article.objects.published()
         .filter(import_ref="", published_at__gte=announcement_window_start(), announcement__isnull=True)
@@ -94,33 +113,11 @@ def new_article_announce(*, article_id: int) -> int:
         if not created:
             return 0
         user_ids = list(recipients_of(article.column_id))
-        NewArticleEmail.objects.bulk_create(
-            [NewArticleEmail(article=article, user_id=user_id) for user_id in user_ids], batch_size=500, ignore_conflicts=True
-        )
+        NewArticleEmail.objects.bulk_create([NewArticleEmail(article=article, user_id=user_id) for user_id in user_ids], batch_size=500, ignore_conflicts=True)
         announcement.recipients = len(user_ids)
         announcement.save(update_fields=["recipients"])
     logger.info("Announced article %s to %s readers", article_id, len(user_ids))
     return len(user_ids)
-
-
-def new_article_announce_on_commit(*, article: Article) -> None:
-    """After an article is saved: if it just became visible, announce it and send the first batch
-    once the transaction commits. The cheap checks come first; most saves stop there."""
-    if article.import_ref or article.status != Article.Status.PUBLISHED or article.published_at > timezone.now():
-        return
-    if article.published_at < announcement_window_start():
-        return
-    article_id = article.pk
-    transaction.on_commit(lambda: announce_and_send(article_id=article_id))
-
-
-def announce_and_send(*, article_id: int) -> None:
-    try:
-        if new_article_announce(article_id=article_id):
-            new_article_emails_send(article_id=article_id, limit=settings.NEW_ARTICLE_EMAIL_BATCH)
-    except Exception:
-        # The page that published the article must not fail because mail did; the command retries.
-        logger.exception("Could not announce article %s now; send_new_article_emails will", article_id)
 
 
 # Unsubscribing
@@ -152,30 +149,63 @@ def membership_set_email_new_articles(*, membership: Membership, enabled: bool) 
 # Sending
 
 
+class Retry(enum.Enum):
+    """Which failed rows a run sends besides the pending ones."""
+
+    NO = "no"  # a first batch: pending rows only, so each batch task has its own share
+    WHEN_DUE = "when due"  # a retry task: failed rows whose RETRY_DELAYS wait is over
+    NOW = "now"  # the command, run by hand: every failed row, at once
+
+
+def batch_size() -> int:
+    return max(1, settings.NEW_ARTICLE_EMAIL_BATCH)
+
+
+def retry_delay(attempts: int) -> timedelta:
+    return RETRY_DELAYS[min(attempts, len(RETRY_DELAYS)) - 1]
+
+
 @dataclass
 class SendReport:
     sent: int = 0
     failed: int = 0
     skipped: int = 0
     errors: list[str] = field(default_factory=list)
+    # When every row this run failed (and did not give up) may be tried again; None: none to retry.
+    retry_after: datetime | None = None
+
+    def failed_until(self, due: datetime) -> None:
+        self.retry_after = due if self.retry_after is None else max(self.retry_after, due)
+
+    def counts(self) -> dict[str, int]:
+        return {"sent": self.sent, "failed": self.failed, "skipped": self.skipped}
 
 
 def release_stale_claims(now) -> int:
-    """Rows left "being sent" by a run that died go back to the queue (updated_at kept, so this
-    run retries them)."""
+    """Rows left "being sent" by a run that died go back to the queue as failed, updated_at kept,
+    so the next run that retries failed rows sends them."""
     return NewArticleEmail.objects.filter(status=NewArticleEmail.Status.SENDING, updated_at__lt=now - STALE_CLAIM).update(
         status=NewArticleEmail.Status.FAILED, last_error="interrupted while sending"
     )
 
 
-def claim_batch(*, started, article_id: int | None, size: int) -> list[int]:
+def due_for_retry(now) -> Q:
+    # attempts=0: released from a run that died before trying, so nothing to wait for.
+    due = Q(attempts=0)
+    for attempts in range(1, MAX_ATTEMPTS):
+        due |= Q(attempts=attempts, updated_at__lte=now - retry_delay(attempts))
+    return due
+
+
+def claim_batch(*, started, article_id: int | None, size: int, retry: Retry) -> list[int]:
     """Mark up to `size` rows as being sent and return them. Rows locked by another run are
-    skipped (PostgreSQL); SQLite runs one writer at a time. Failed rows are retried, but not twice
-    in the same run."""
-    queue = NewArticleEmail.objects.filter(
-        Q(status=NewArticleEmail.Status.PENDING) | Q(status=NewArticleEmail.Status.FAILED, updated_at__lt=started),
-        attempts__lt=MAX_ATTEMPTS,
-    )
+    skipped (PostgreSQL); SQLite runs one writer at a time. Failed rows are retried as `retry`
+    says, but never twice in the same run."""
+    claimable = Q(status=NewArticleEmail.Status.PENDING)
+    if retry is not Retry.NO:
+        failed = Q(status=NewArticleEmail.Status.FAILED, updated_at__lt=started)
+        claimable |= (failed & due_for_retry(started)) if retry is Retry.WHEN_DUE else failed
+    queue = NewArticleEmail.objects.filter(claimable, attempts__lt=MAX_ATTEMPTS)
     if article_id is not None:
         queue = queue.filter(article_id=article_id)
     with transaction.atomic():
@@ -235,16 +265,11 @@ class Mailer:
 
 def send_claimed(mailer: Mailer, ids: list[int], report: SendReport) -> None:
     rows = list(
-        NewArticleEmail.objects.filter(pk__in=ids)
-        .select_related("user", "article__column")
-        .defer("article__body", "article__body_html")
-        .order_by("pk")
+        NewArticleEmail.objects.filter(pk__in=ids).select_related("user", "article__column").defer("article__body", "article__body_html").order_by("pk")
     )
     memberships = {
         (membership.column_id, membership.user_id): membership
-        for membership in Membership.objects.active().filter(
-            user_id__in={row.user_id for row in rows}, column_id__in={row.article.column_id for row in rows}
-        )
+        for membership in Membership.objects.active().filter(user_id__in={row.user_id for row in rows}, column_id__in={row.article.column_id for row in rows})
     }
     for row in rows:
         membership = memberships.get((row.article.column_id, row.user_id))
@@ -256,32 +281,46 @@ def send_claimed(mailer: Mailer, ids: list[int], report: SendReport) -> None:
         try:
             mailer.message(row, membership).send()
         except Exception as error:
-            status = NewArticleEmail.Status.FAILED if attempts < MAX_ATTEMPTS else NewArticleEmail.Status.ABANDONED
             logger.warning("New-article email %s to %s failed (attempt %s): %s", row.article_id, row.user.email, attempts, error)
-            NewArticleEmail.objects.filter(pk=row.pk).update(
-                status=status, attempts=attempts, last_error=str(error)[:300], updated_at=timezone.now()
-            )
-            report.failed += 1
+            mark_failed(NewArticleEmail.objects.filter(pk=row.pk), attempts=attempts, error=error, report=report)
             report.errors.append(f"{row.user.email}: {error}")
         else:
             now = timezone.now()
-            NewArticleEmail.objects.filter(pk=row.pk).update(
-                status=NewArticleEmail.Status.SENT, attempts=attempts, last_error="", sent_at=now, updated_at=now
-            )
+            NewArticleEmail.objects.filter(pk=row.pk).update(status=NewArticleEmail.Status.SENT, attempts=attempts, last_error="", sent_at=now, updated_at=now)
             report.sent += 1
 
 
-def new_article_emails_send(*, article_id: int | None = None, limit: int | None = None) -> SendReport:
-    """Send queued emails in batches of settings.NEW_ARTICLE_EMAIL_BATCH over one connection."""
+def mark_failed(rows, *, attempts: int, error: Exception, report: SendReport) -> None:
+    """Record a failed attempt on rows that have all had `attempts` attempts now: failed, to be
+    retried once their wait is over, or given up after MAX_ATTEMPTS."""
+    now = timezone.now()
+    if attempts < MAX_ATTEMPTS:
+        status = NewArticleEmail.Status.FAILED
+        report.failed_until(now + retry_delay(attempts))
+    else:
+        status = NewArticleEmail.Status.ABANDONED
+    report.failed += rows.update(status=status, attempts=attempts, last_error=str(error)[:300], updated_at=now)
+
+
+def release_claims(ids: list[int], error: Exception, report: SendReport) -> None:
+    """The mail server could not be reached: each claimed row counts one failed attempt."""
+    claimed = NewArticleEmail.objects.filter(pk__in=ids, status=NewArticleEmail.Status.SENDING)
+    for attempts in set(claimed.values_list("attempts", flat=True)):
+        mark_failed(claimed.filter(attempts=attempts), attempts=attempts + 1, error=error, report=report)
+    report.errors.append(str(error))
+
+
+def new_article_emails_send(*, article_id: int | None = None, limit: int | None = None, retry: Retry = Retry.WHEN_DUE) -> SendReport:
+    """Send queued emails in batches of settings.NEW_ARTICLE_EMAIL_BATCH over one connection: up to
+    `limit` of them, of one article or all, retrying failed ones as `retry` says."""
     started = timezone.now()
     report = SendReport()
     release_stale_claims(started)
-    batch_size = max(1, settings.NEW_ARTICLE_EMAIL_BATCH)
     mailer, handled = None, 0
     try:
         while limit is None or handled < limit:
-            size = batch_size if limit is None else min(batch_size, limit - handled)
-            ids = claim_batch(started=started, article_id=article_id, size=size)
+            size = batch_size() if limit is None else min(batch_size(), limit - handled)
+            ids = claim_batch(started=started, article_id=article_id, size=size, retry=retry)
             if not ids:
                 break
             if mailer is None:
@@ -290,10 +329,8 @@ def new_article_emails_send(*, article_id: int | None = None, limit: int | None 
                 try:
                     mailer.connection.open()
                 except Exception as error:
-                    logger.warning("Mail server unavailable, %s new-article emails wait for the next run: %s", len(ids), error)
-                    release_claims(ids, error)
-                    report.failed += len(ids)
-                    report.errors.append(str(error))
+                    logger.warning("Mail server unavailable, %s new-article emails wait for a retry: %s", len(ids), error)
+                    release_claims(ids, error, report)
                     mailer = None
                     break
             send_claimed(mailer, ids, report)
@@ -302,17 +339,3 @@ def new_article_emails_send(*, article_id: int | None = None, limit: int | None 
         if mailer is not None:
             mailer.connection.close()
     return report
-
-
-def release_claims(ids: list[int], error: Exception) -> None:
-    NewArticleEmail.objects.filter(pk__in=ids).update(
-        status=NewArticleEmail.Status.FAILED, attempts=F("attempts") + 1, last_error=str(error)[:300], updated_at=timezone.now()
-    )
-
-
-def new_article_emails_run() -> tuple[int, SendReport]:
-    """What the command does: announce what is due, then send everything queued."""
-    announced = 0
-    for article_id in list(articles_to_announce()):
-        announced += new_article_announce(article_id=article_id)
-    return announced, new_article_emails_send()

@@ -13,8 +13,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
-from members.money import yuan
 from members.models import Commission, Membership, Order, ReferralCode, ReferralVisit
+from members.money import yuan
 
 REFERRAL_PARAMETER = "refer"
 REFERRAL_COOKIE = "referral"

@@ -10,7 +10,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from members.coupons import discount_for
-from members.models import Commission, Coupon, Membership, MembershipGrant, Order, Plan, ReferralProgram, RedeemCode, Subscription
+from members.models import Commission, Coupon, Membership, MembershipGrant, Order, Plan, RedeemCode, ReferralProgram, Subscription
 from members.selectors import forget_member_columns
 
 logger = logging.getLogger(__name__)

@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "allauth.account",
     "csp",
     "taggit",
+    "django_tasks",
+    "django_tasks_db",
     "articles",
     "members",
 ]
@@ -137,6 +139,19 @@ SESSION_COOKIE_AGE = 60 * 60 * 24 * 30
 # Reader pages kept in the cache (articles/page_cache.py): how long at most, in seconds; 0 keeps none.
 # Any change to what they show retires them at once; this bounds only reader counts on column cards.
 PAGE_CACHE_SECONDS = env_int("DJANGO_PAGE_CACHE_SECONDS", 300)
+
+# Background work (imports, new-article emails) on Django's tasks framework (the django-tasks
+# backport). The database backend is the embedded default: tasks are rows in the database and
+# `python manage.py db_worker` runs them (`make run` starts one beside gunicorn). "immediate" runs
+# each task inside the request that enqueues it, for a setup without any worker.
+TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+TASKS_BACKEND = env_str("DJANGO_TASKS_BACKEND", "database")
+if TASKS_BACKEND not in TASK_BACKENDS:
+    raise ImproperlyConfigured(f"DJANGO_TASKS_BACKEND must be one of {', '.join(TASK_BACKENDS)}, not {TASKS_BACKEND!r}.")
+TASKS = {"default": {"BACKEND": TASK_BACKENDS[TASKS_BACKEND], "QUEUES": ["default"]}}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

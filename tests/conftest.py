@@ -22,3 +22,16 @@ def empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def tasks_run_at_once(settings):
+    """Tasks run where they are enqueued, so a test sees their effects as a reader would a moment
+    later. Tests of the worker itself ask for `database_tasks` instead."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture
+def database_tasks(settings):
+    """The production setup: enqueued tasks wait in the database for a worker (tests.helpers.run_queued_tasks)."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}

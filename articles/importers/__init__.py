@@ -11,8 +11,15 @@ Nothing here touches the database; the import service writes what parse_document
 from articles.importers import book, feishu, markdown_doc, xiaobot
 from articles.importers.archive import ArchiveLimits, ArchiveMember, read_archive
 from articles.importers.base import (
-    ALLOWED_SPLITS, DEFAULT_SPLITS, FORMAT_LABELS, FORMATS, SPLIT_LABELS, DocumentError, ParsedArticle,
-    ParsedColumn, ParsedDocument,
+    ALLOWED_SPLITS,
+    DEFAULT_SPLITS,
+    FORMAT_LABELS,
+    FORMATS,
+    SPLIT_LABELS,
+    DocumentError,
+    ParsedArticle,
+    ParsedColumn,
+    ParsedDocument,
 )
 from articles.importers.decoding import decode_document, normalize_newlines
 from articles.importers.detect import detect_format

@@ -24,8 +24,8 @@ from datetime import UTC, datetime
 from urllib.parse import quote, urlencode
 
 from django.conf import settings
-from django.db import transaction
 from django.contrib import messages
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext

@@ -17,8 +17,7 @@ import logging
 import time
 from base64 import b64decode
 from dataclasses import dataclass
-from datetime import datetime
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 
@@ -79,7 +78,7 @@ def serial_key(serial: str) -> str:
 
 def known_keys() -> dict[str, PlatformKey]:
     """Every current platform key we trust, by serial."""
-    now = datetime.now(dt_timezone.utc)
+    now = datetime.now(UTC)
     keys = [*configured_keys(), *(certificate_key(pem, "downloaded") for pem in stored_certificates().values())]
     return {serial_key(key.serial): key for key in keys if key.is_current(now)}
 
@@ -208,7 +207,7 @@ def certificates_refresh() -> list[PlatformKey]:
         fresh = dict(certificate_decrypt(item) for item in listing)
     except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise WechatPayError(f"GET {CERTIFICATES_PATH} answered something unreadable: {error}") from error
-    now = datetime.now(dt_timezone.utc)
+    now = datetime.now(UTC)
     fresh = {serial: pem for serial, pem in fresh.items() if certificate_key(pem, "downloaded").is_current(now)}
     if not fresh:
         raise WechatPayError(f"GET {CERTIFICATES_PATH} listed no current certificate.")

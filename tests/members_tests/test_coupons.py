@@ -19,7 +19,7 @@ from members.coupons import (
 )
 from members.models import Coupon, Order, Plan
 from members.services import order_create, order_mark_paid
-from tests.factories import make_coupon, make_column, make_editor, make_user
+from tests.factories import make_column, make_coupon, make_editor, make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from members.charts import bar_chart, line_chart, nice_ceiling
-
 from members.selectors import column_dashboard
 from members.services import order_create, order_mark_paid, order_refund
 from tests.factories import make_column, make_editor, make_membership, make_user

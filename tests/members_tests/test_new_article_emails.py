@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 from django.core import mail
-from django.core.mail.backends.locmem import EmailBackend
 from django.core.management import call_command
 from django.db import IntegrityError
 from django.urls import reverse
@@ -20,34 +19,17 @@ from articles.models import Article, Column
 from members.models import Membership, NewArticleAnnouncement, NewArticleEmail
 from members.notifications import MAX_ATTEMPTS, new_article_announce, new_article_emails_send, unsubscribe_token
 from tests.factories import PAID_PARAGRAPHS, make_article, make_column, make_editor, make_membership, make_user
+from tests.helpers import FlakyEmailBackend
 
 pytestmark = pytest.mark.django_db
 
 SECRET = PAID_PARAGRAPHS[0]
 
 
-class CountingBackend(EmailBackend):
-    """The test outbox, counting connections opened and failing for chosen addresses."""
-
-    opened = 0
-    failing: set[str] = set()
-
-    def open(self):
-        CountingBackend.opened += 1
-        return True
-
-    def send_messages(self, messages):
-        for message in messages:
-            if set(message.to) & CountingBackend.failing:
-                raise ConnectionError("550 mailbox unavailable")
-        return super().send_messages(messages)
-
-
 @pytest.fixture(autouse=True)
 def counting_backend(settings):
-    settings.EMAIL_BACKEND = f"{__name__}.CountingBackend"
-    CountingBackend.opened = 0
-    CountingBackend.failing = set()
+    settings.EMAIL_BACKEND = "tests.helpers.FlakyEmailBackend"
+    FlakyEmailBackend.reset()
 
 
 @pytest.fixture
@@ -193,25 +175,25 @@ def test_emails_go_in_batches_over_one_connection(column, settings):
     assert new_article_announce(article_id=article.pk) == 5
     report = new_article_emails_send()
     assert report.sent == 5 and len(mail.outbox) == 5
-    assert CountingBackend.opened == 1
+    assert FlakyEmailBackend.opened == 1
 
 
 def test_nothing_to_send_opens_no_connection():
     new_article_emails_send()
-    assert CountingBackend.opened == 0
+    assert FlakyEmailBackend.opened == 0
 
 
 def test_a_failed_send_is_logged_and_retried_by_the_command(column, caplog):
     make_membership(make_user(email="ok@example.com"), column)
     make_membership(make_user(email="bounce@example.com"), column)
     article = make_article(column, published_at=timezone.now())
-    CountingBackend.failing = {"bounce@example.com"}
+    FlakyEmailBackend.refused = {"bounce@example.com"}
     call_command("send_new_article_emails", stdout=StringIO(), stderr=StringIO())
     assert [message.to for message in mail.outbox] == [["ok@example.com"]]
     failed = NewArticleEmail.objects.get(user__email="bounce@example.com")
     assert failed.status == NewArticleEmail.Status.FAILED and failed.attempts == 1 and "550" in failed.last_error
     assert "bounce@example.com" in caplog.text
-    CountingBackend.failing = set()
+    FlakyEmailBackend.refused = set()
     call_command("send_new_article_emails", stdout=StringIO())
     assert [message.to for message in mail.outbox] == [["ok@example.com"], ["bounce@example.com"]]
     assert NewArticleEmail.objects.filter(article=article, status=NewArticleEmail.Status.SENT).count() == 2
@@ -220,7 +202,7 @@ def test_a_failed_send_is_logged_and_retried_by_the_command(column, caplog):
 def test_a_send_that_keeps_failing_is_given_up(column):
     make_membership(make_user(email="bounce@example.com"), column)
     make_article(column, published_at=timezone.now())
-    CountingBackend.failing = {"bounce@example.com"}
+    FlakyEmailBackend.refused = {"bounce@example.com"}
     for _ in range(MAX_ATTEMPTS + 2):
         call_command("send_new_article_emails", stdout=StringIO(), stderr=StringIO())
     row = NewArticleEmail.objects.get()

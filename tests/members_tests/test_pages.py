@@ -3,8 +3,8 @@ from django.urls import reverse
 from django.utils.translation import gettext
 
 from members.models import Membership, Subscription
-from tests.factories import make_article, make_column, make_editor, make_membership, make_user
 from tests.articles_tests.test_pages import assert_constant_queries
+from tests.factories import make_article, make_column, make_editor, make_membership, make_user
 
 pytestmark = pytest.mark.django_db
 

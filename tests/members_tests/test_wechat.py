@@ -6,7 +6,7 @@ import secrets
 import time
 import uuid
 from base64 import b64decode, b64encode
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from cryptography import x509
@@ -41,7 +41,7 @@ def merchant_key():
 
 def make_certificate(key, serial_number, *, valid_days=30):
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Tenpay.com Root CA test")])
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     return (
         x509.CertificateBuilder()
         .subject_name(name)

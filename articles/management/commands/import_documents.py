@@ -3,8 +3,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from articles.importers.base import FORMATS, SPLITS
-from articles.importers.service import ImportOptions, Upload, import_uploads
 from articles.importers.report import format_report
+from articles.importers.service import ImportOptions, Upload, import_uploads
 
 
 class Command(BaseCommand):

@@ -1,5 +1,4 @@
-from datetime import datetime
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -33,7 +32,7 @@ class Command(BaseCommand):
         keys = sorted(known_keys().values(), key=lambda key: (key.source, key.serial))
         if not keys:
             raise CommandError("No current platform key: WeChat Pay notifications cannot be verified.")
-        now = datetime.now(dt_timezone.utc)
+        now = datetime.now(UTC)
         for key in keys:
             if key.not_after is None:
                 until = "no expiry (platform public key)"

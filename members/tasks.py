@@ -1,0 +1,127 @@
+"""When new-article emails go out: the tasks that announce and send them, and what enqueues them.
+What is sent, to whom and how often it is tried is members.notifications; its docstring tells the
+whole flow.
+
+Tasks take JSON arguments (an article's id), so a task run later reads the article as it is then.
+Deferring (run_after) needs a backend that keeps tasks, like the database one; the "immediate"
+backend runs every task where it is enqueued and cannot defer, so there scheduled articles and
+retries wait for the `send_new_article_emails` command.
+"""
+
+import logging
+import math
+from datetime import datetime, timedelta
+from functools import partial
+
+from django.db import transaction
+from django.utils import timezone
+from django_tasks import task
+from django_tasks.base import Task
+
+from articles.models import Article
+from members.notifications import (
+    STALE_CLAIM,
+    Retry,
+    SendReport,
+    announcement_window_start,
+    articles_to_announce,
+    batch_size,
+    new_article_announce,
+    new_article_emails_send,
+)
+
+logger = logging.getLogger(__name__)
+
+# After the batch tasks, one retry task looks again at the article: rows of a worker that died
+# mid-batch are released STALE_CLAIM after their claim, and this task sends them.
+SWEEP_AFTER = STALE_CLAIM + timedelta(minutes=5)
+
+
+def defer(deferred: Task, *, run_after: datetime, **kwargs) -> bool:
+    """Enqueue `deferred` to run at `run_after`; False if the backend cannot wait."""
+    if not deferred.get_backend().supports_defer:
+        return False
+    deferred.using(run_after=run_after).enqueue(**kwargs)
+    return True
+
+
+# Publishing
+
+
+def new_article_announce_on_commit(*, article: Article) -> None:
+    """After an article is saved: if it is or will become announceable, enqueue its announcement
+    once the transaction commits, to run now or at its published_at. The cheap checks come first;
+    most saves stop there, and the task checks everything again when it runs."""
+    if article.import_ref or article.status != Article.Status.PUBLISHED:
+        return
+    if article.published_at < announcement_window_start():
+        return
+    scheduled_for = article.published_at if article.published_at > timezone.now() else None
+    # robust: the page that saved the article must not fail because the queue did; the command
+    # announces what was missed.
+    transaction.on_commit(partial(enqueue_announcement, article_id=article.pk, scheduled_for=scheduled_for), robust=True)
+
+
+def enqueue_announcement(*, article_id: int, scheduled_for: datetime | None) -> None:
+    if scheduled_for is None:
+        new_article_announce_task.enqueue(article_id=article_id)
+    elif not defer(new_article_announce_task, run_after=scheduled_for, article_id=article_id):
+        logger.info("Article %s is scheduled and the task backend cannot defer: send_new_article_emails announces it", article_id)
+
+
+# The tasks
+
+
+@task()
+def new_article_announce_task(*, article_id: int) -> int:
+    """Announce the article if it still should be now (published, visible, not moved later) and
+    enqueue one batch task per settings.NEW_ARTICLE_EMAIL_BATCH recipients, and the sweep. Returns
+    how many were queued: 0 for every task after the first for the same article."""
+    queued = new_article_announce(article_id=article_id)
+    if queued:
+        for _ in range(math.ceil(queued / batch_size())):
+            new_article_emails_batch_task.enqueue(article_id=article_id)
+        defer(new_article_emails_retry_task, run_after=timezone.now() + SWEEP_AFTER, article_id=article_id)
+    return queued
+
+
+@task()
+def new_article_emails_batch_task(*, article_id: int) -> dict[str, int]:
+    """Send one batch of the article's first emails over one connection. Pending rows only: the
+    announce task enqueued one of these per batch, so together they cover every recipient, and
+    one task is never long."""
+    report = new_article_emails_send(article_id=article_id, limit=batch_size(), retry=Retry.NO)
+    enqueue_retry(report, article_id=article_id)
+    return report.counts()
+
+
+@task()
+def new_article_emails_retry_task(*, article_id: int | None = None) -> dict[str, int]:
+    """Send what is due, of one article or all: pending rows and failed ones whose wait is over,
+    in batches over one connection; what fails again gets the next retry task."""
+    report = new_article_emails_send(article_id=article_id, retry=Retry.WHEN_DUE)
+    enqueue_retry(report, article_id=article_id)
+    return report.counts()
+
+
+def enqueue_retry(report: SendReport, *, article_id: int | None) -> None:
+    """One retry task per run with failures, when all of them are due: it sends every row due then,
+    so no failed row is left without a task coming for it."""
+    if report.retry_after is None:
+        return
+    if not defer(new_article_emails_retry_task, run_after=report.retry_after, article_id=article_id):
+        logger.warning("%s new-article emails failed and the task backend cannot defer: send_new_article_emails retries them", report.failed)
+
+
+# By hand
+
+
+def new_article_emails_run() -> tuple[int, SendReport]:
+    """What the command does: announce what is visible and was missed, send everything queued and
+    retry every failed row at once, and leave what fails again to a retry task."""
+    announced = 0
+    for article_id in list(articles_to_announce()):
+        announced += new_article_announce(article_id=article_id)
+    report = new_article_emails_send(retry=Retry.NOW)
+    enqueue_retry(report, article_id=None)
+    return announced, report
