@@ -1,8 +1,8 @@
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -11,7 +11,14 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from articles.forms import ImportDocumentsForm
-from articles.importers.batches import BatchAlreadyImported, import_batch_confirm, import_batch_stage
+from articles.importers.batches import (
+    BatchNotReady,
+    import_batch_cancel,
+    import_batch_confirm,
+    import_batch_resume,
+    import_batch_stage,
+)
+from articles.importers.progress import batch_progress
 from articles.models import SEARCH_FIELDS, Article, Author, Category, Column, ImportBatch, Section
 from articles.search import parse_query, text_matches
 
@@ -85,7 +92,7 @@ class ArticleAdmin(admin.ModelAdmin):
     autocomplete_fields = ["column"]
     readonly_fields = ["rendered_preview", "rendered_body", "word_count", "created_at", "updated_at", "import_ref"]
     fieldsets = [
-        (None, {"fields": ["column", "section", "number", "title", "access", "status", "published_at", "pinned", "tags"]}),
+        (None, {"fields": ["column", "section", "number", "title", "access", "status", "published_at", "pinned", "tags", "description"]}),
         (_("Text"), {"fields": ["body"]}),
         (_("As readers see it"), {"fields": ["rendered_preview", "rendered_body", "word_count"]}),
         (_("Origin"), {"fields": ["source_url", "full_text_missing", "import_ref", "created_at", "updated_at"], "classes": ["collapse"]}),
@@ -155,6 +162,13 @@ class ImportBatchAdmin(admin.ModelAdmin):
         context = {**self.admin_site.each_context(request), "title": _("Import documents"), "form": form, "opts": self.opts}
         return TemplateResponse(request, "admin/articles/importbatch/upload.html", context)
 
+    # What the change page's buttons do, each a POST naming its action.
+    BATCH_ACTIONS = {
+        "confirm": (import_batch_confirm, _("The import is queued; this page shows its progress.")),
+        "cancel": (import_batch_cancel, _("Cancelling: documents already imported stay imported.")),
+        "resume": (import_batch_resume, _("The import continues where it stopped.")),
+    }
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         batch = get_object_or_404(ImportBatch.objects.select_related("column", "created_by").prefetch_related("files"), pk=object_id)
         if not self.has_view_or_change_permission(request, batch):
@@ -162,21 +176,27 @@ class ImportBatchAdmin(admin.ModelAdmin):
         if request.method == "POST":
             if not self.has_change_permission(request, batch):
                 raise PermissionDenied
-            try:
-                batch = import_batch_confirm(batch_id=batch.pk)
-            except BatchAlreadyImported:
-                messages.warning(request, _("This upload was already imported; nothing was done again."))
+            action, message = self.BATCH_ACTIONS.get(request.POST.get("action", "confirm"), (None, ""))
+            if action is None:
+                messages.error(request, _("Unknown action."))
             else:
-                level = messages.SUCCESS if batch.status == ImportBatch.Status.IMPORTED else messages.WARNING
-                messages.add_message(request, level, _("Import finished: %(status)s.") % {"status": batch.get_status_display()})
+                try:
+                    action(batch_id=batch.pk)
+                except BatchNotReady:
+                    messages.warning(request, _("This import has moved on meanwhile; nothing was done. Its current state is below."))
+                else:
+                    messages.info(request, message)
             return redirect(batch.get_absolute_url())
-        report = batch.result_report if batch.status != ImportBatch.Status.PREVIEWED else batch.dry_run_report
+        can_change = self.has_change_permission(request, batch)
+        report = batch.dry_run_report if batch.status in (ImportBatch.Status.PREVIEWED, ImportBatch.Status.ANALYZING) else batch.result_report
         context = {
             **self.admin_site.each_context(request),
             "title": _("Import documents") if batch.status == ImportBatch.Status.PREVIEWED else str(batch),
             "batch": batch,
-            "report": report,
-            "can_confirm": batch.status == ImportBatch.Status.PREVIEWED and self.has_change_permission(request, batch),
+            "report": report if not batch.in_progress else None,
+            "progress": batch_progress(batch) if batch.in_progress else None,
+            "can_confirm": batch.status == ImportBatch.Status.PREVIEWED and can_change,
+            "can_change": can_change,
             "opts": self.opts,
             "upload_url": reverse("admin:articles_importbatch_add"),
         }

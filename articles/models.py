@@ -7,7 +7,6 @@ from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 
 from articles.image_fields import CleanImageField
-from articles.storage import private_storage
 from articles.markdown import (
     count_words,
     cut_preview,
@@ -20,6 +19,7 @@ from articles.markdown import (
 from articles.search_index import column_document
 from articles.segmenting import index_text
 from articles.slugs import slug_for_title, unique_slug
+from articles.storage import private_storage
 
 
 class Category(models.Model):
@@ -225,6 +225,12 @@ class Article(models.Model):
     body_html = models.TextField(_("body (HTML)"), blank=True, editable=False)
     preview_html = models.TextField(_("preview (HTML)"), blank=True, editable=False)
     has_more = models.BooleanField(_("preview is cut"), default=False, editable=False)
+    description = models.CharField(
+        _("summary (optional)"),
+        max_length=200,
+        blank=True,
+        help_text=_("Shown in lists, search results and link previews. Empty: the opening of the free preview."),
+    )
     summary = models.CharField(_("summary"), max_length=200, blank=True, editable=False)
     word_count = models.PositiveIntegerField(_("words"), default=0, editable=False)
     access = models.CharField(_("access"), max_length=10, choices=Access.choices, default=Access.MEMBERS)
@@ -238,6 +244,9 @@ class Article(models.Model):
     )
     import_ref = models.CharField(_("import reference"), max_length=200, blank=True, editable=False)
     import_digest = models.CharField(_("digest of the imported text"), max_length=64, blank=True, editable=False)
+    # What the source stated about the article besides its text (date, tags, section, summary) when
+    # it was last imported: a re-import changes these only when the source's statement changed.
+    import_details_digest = models.CharField(_("digest of the imported details"), max_length=64, blank=True, editable=False)
     # Search documents (articles/search.py): segmented tokens, filled by render() and, for tags, when they change.
     search_title = models.TextField(_("search tokens of the title"), blank=True, editable=False)
     search_tags = models.TextField(_("search tokens of the tags"), blank=True, editable=False)
@@ -280,7 +289,7 @@ class Article(models.Model):
         self.preview_html = render_markdown(cut.preview_markdown) if cut.preview_markdown else ""
         self.has_more = cut.has_more
         preview_text, body_text = html_to_text(self.preview_html), html_to_text(self.body_html)
-        self.summary = excerpt(preview_text, 140)
+        self.summary = excerpt(self.description, 140) if self.description.strip() else excerpt(preview_text, 140)
         self.word_count = count_words(body_text)
         self.search_title = index_text(self.title)
         self.search_preview = index_text(preview_text)
@@ -307,13 +316,25 @@ class Article(models.Model):
 
 
 class ImportBatch(models.Model):
-    """Documents an editor uploaded in admin: the dry run they were shown, then what the import did."""
+    """Documents an editor uploaded in admin: a dry run, the editor's confirmation, then the import.
+
+    Both runs happen in a background task (articles/tasks.py), a document at a time; each finished
+    document is recorded as an ImportBatchDocument, in the same transaction as its articles, so a
+    run that stops halfway resumes where it stopped and imports nothing twice.
+    """
 
     class Status(models.TextChoices):
+        ANALYZING = "analyzing", _("preparing the dry run")
         PREVIEWED = "previewed", _("dry run shown")
+        QUEUED = "queued", _("waiting to import")
+        RUNNING = "running", _("importing")
         IMPORTED = "imported", _("imported")
         PARTLY_IMPORTED = "partly", _("partly imported")
         FAILED = "failed", _("failed")
+        CANCELLED = "cancelled", _("cancelled")
+
+    # A task works on these; the others are at rest.
+    IN_PROGRESS = (Status.ANALYZING, Status.QUEUED, Status.RUNNING)
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.SET_NULL, null=True, related_name="+"
@@ -330,6 +351,18 @@ class ImportBatch(models.Model):
     dry_run_report = models.JSONField(_("dry run"), default=dict, blank=True)
     result_report = models.JSONField(_("result"), default=dict, blank=True)
     imported_at = models.DateTimeField(_("imported"), null=True, blank=True)
+    # The run in progress: the token it was started with (a resumed run gets a new one and the old
+    # run stops), its task, how far it is, and whether the editor asked it to stop.
+    run_token = models.CharField(_("run"), max_length=32, blank=True, editable=False)
+    task_id = models.CharField(_("task"), max_length=64, blank=True, editable=False)
+    documents_total = models.PositiveIntegerField(_("documents"), default=0, editable=False)
+    characters_total = models.PositiveBigIntegerField(_("characters"), default=0, editable=False)
+    current_document = models.CharField(_("current document"), max_length=500, blank=True, editable=False)
+    run_started_at = models.DateTimeField(_("run started"), null=True, blank=True, editable=False)
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True, editable=False)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True, editable=False)
+    cancel_requested = models.BooleanField(_("cancel requested"), default=False, editable=False)
+    error = models.TextField(_("error"), blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]
@@ -342,6 +375,39 @@ class ImportBatch(models.Model):
 
     def get_absolute_url(self):
         return reverse("admin:articles_importbatch_change", args=[self.pk])
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status in self.IN_PROGRESS
+
+
+class ImportBatchDocument(models.Model):
+    """One document of a batch, done: what the dry run or the import did with it."""
+
+    class Phase(models.TextChoices):
+        DRY_RUN = "dry_run", _("dry run")
+        IMPORT = "import", _("import")
+
+    batch = models.ForeignKey(ImportBatch, verbose_name=_("import"), on_delete=models.CASCADE, related_name="documents")
+    phase = models.CharField(_("phase"), max_length=10, choices=Phase.choices)
+    position = models.PositiveIntegerField(_("position"))  # in the batch's documents, in upload order
+    filename = models.CharField(_("file name"), max_length=500)
+    ok = models.BooleanField(_("imported"), default=True)
+    characters = models.PositiveIntegerField(_("characters"), default=0)
+    report = models.JSONField(_("report"), default=dict)
+    finished_at = models.DateTimeField(_("finished"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["batch", "phase", "position"]
+        verbose_name = _("imported document")
+        verbose_name_plural = _("imported documents")
+        constraints = [
+            # A document is recorded once per run, however often the run is resumed.
+            models.UniqueConstraint(fields=["batch", "phase", "position"], name="unique_batch_document"),
+        ]
+
+    def __str__(self):
+        return self.filename
 
 
 class ImportBatchFile(models.Model):

@@ -4,11 +4,14 @@
 
 Generates --pages synthetic column pages in the awesome-xiaobot format (see
 fixtures/seeds/000_e8d6d63f2d1343cd.txt), about ten posts each, from a fixed seed so runs compare.
+Most pages number their posts ("### 010 …"); about a third do not, so their posts are known by
+their titles (articles/importers/identity.py): both identity rules are timed.
 Each run starts a fresh process on a fresh database (migrated before the clock starts) and imports
 every page through `import_uploads`, the service behind the admin import page and the
 `import_documents` command, with production settings (DJANGO_DEBUG off). Only the import is
 timed. The run then checks what was written and imports the same pages again, which must change
-nothing. With --repeat the median run is reported; the budget is IMPORT_BUDGET_SECONDS.
+nothing, within REIMPORT_BUDGET_SECONDS. With --repeat the median run is reported; the budget is
+IMPORT_BUDGET_SECONDS.
 """
 
 import argparse
@@ -27,6 +30,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 IMPORT_BUDGET_SECONDS = 60.0
+REIMPORT_BUDGET_SECONDS = 15.0
+UNNUMBERED_PAGES = 0.3
 SEED = 20241128
 RESULT_PREFIX = "BENCH-RESULT "
 
@@ -93,6 +98,7 @@ def page(rng: random.Random, index: int, name: str) -> SyntheticPage:
     readers = rng.choice([f"{rng.randint(3, 999)}人", f"{rng.randint(1, 9)}.{rng.randint(1, 9)}万人"])
     updated = date(2023, 6, 1) + timedelta(days=rng.randint(0, 580))
     series = rng.sample(SERIES, rng.randint(3, 5)) if rng.random() < 0.75 else []
+    numbered = rng.random() >= UNNUMBERED_PAGES
     refer = "-".join(hex_digits(rng, length) for length in (8, 4, 4, 4, 12))
 
     lines = [f"# {name}_小报童_Awesome_XiaoBOT", "", f"## {name}介绍"]
@@ -106,7 +112,8 @@ def page(rng: random.Random, index: int, name: str) -> SyntheticPage:
         "## 最近更新",
     ]
     for number in range(latest, latest - post_count, -1):
-        lines += [f"### {post_heading(rng, number, series, topic)}", "", post_body(rng, topic, author), ""]
+        heading = post_heading(rng, number, series, topic)
+        lines += [f"### {heading if numbered else heading.split(' ', 1)[1]}", "", post_body(rng, topic, author), ""]
     lines += [
         "",
         '<a href="https://github.com/Reno9527/awesome-xiaobot" style="color: white; text-decoration: none;">awesome-xiaobot</a>',
@@ -253,9 +260,12 @@ def measure(pages_dir: Path, *, expected_articles: int, profile: bool) -> dict:
         problems.append(f"expected {len(uploads)} columns, the database holds {column_count}")
 
     last_change = Article.objects.aggregate(last=Max("updated_at"))["last"]
-    started = time.perf_counter()
-    again = service.import_uploads(uploads=uploads, options=options, dry_run=False)
-    reimport_seconds = time.perf_counter() - started
+    import_queries = queries
+    with connection.execute_wrapper(count_query):
+        started = time.perf_counter()
+        again = service.import_uploads(uploads=uploads, options=options, dry_run=False)
+        reimport_seconds = time.perf_counter() - started
+    reimport_queries = queries - import_queries
     unchanged = sum(file.count(service.Action.UNCHANGED) for file in again.files)
     if unchanged != expected_articles or not again.ok:
         problems.append(f"re-import: {unchanged} of {expected_articles} articles unchanged")
@@ -268,8 +278,9 @@ def measure(pages_dir: Path, *, expected_articles: int, profile: bool) -> dict:
         "seconds": seconds,
         "cpu_seconds": cpu_seconds,
         "median_page_seconds": statistics.median(first_page_seconds) if first_page_seconds else 0.0,
-        "queries_per_page": queries / max(len(uploads), 1),
+        "queries_per_page": import_queries / max(len(uploads), 1),
         "reimport_seconds": reimport_seconds,
+        "reimport_queries_per_page": reimport_queries / max(len(uploads), 1),
         "problems": problems,
     }
     if profiler:
@@ -353,10 +364,15 @@ def main() -> int:
     print(f"articles/second:    {middle['created'] / middle['seconds']:.0f}")
     print(f"median page import: {middle['median_page_seconds'] * 1000:.1f} ms")
     print(f"re-import seconds:  {statistics.median(run['reimport_seconds'] for run in runs):.1f}" + ("" if problems else " (all unchanged)"))
+    print(f"re-import queries:  {middle['reimport_queries_per_page']:.1f} per page")
     for problem in problems:
         print(f"problem: {problem}")
-    passed = not problems and middle["seconds"] < IMPORT_BUDGET_SECONDS
-    print(f"{'PASS' if passed else 'FAIL'}: {middle['seconds']:.1f} s against the {IMPORT_BUDGET_SECONDS:.0f} s budget" + ("" if not problems else ", with problems above"))
+    reimport = statistics.median(run["reimport_seconds"] for run in runs)
+    passed = not problems and middle["seconds"] < IMPORT_BUDGET_SECONDS and reimport < REIMPORT_BUDGET_SECONDS
+    print(
+        f"{'PASS' if passed else 'FAIL'}: import {middle['seconds']:.1f} s against the {IMPORT_BUDGET_SECONDS:.0f} s budget, "
+        f"re-import {reimport:.1f} s against {REIMPORT_BUDGET_SECONDS:.0f} s" + ("" if not problems else ", with problems above")
+    )
     return 0 if passed else 1
 
 

@@ -5,7 +5,7 @@ the database; it relies on the field names and meanings here exactly.
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 FORMATS = ("xiaobot", "feishu", "markdown", "book")
 FORMAT_LABELS = {
@@ -47,12 +47,25 @@ class DocumentError(Exception):
 class ParsedArticle:
     title: str
     body_markdown: str  # Markdown; images as ![alt](relative/path) with forward slashes
-    number: int | None  # order within the column when the source states or implies one
+    # The number the source states for this post or chapter when the document numbers its articles
+    # consistently (every one, no repeats); None otherwise: the order is then the articles' order.
+    number: int | None
     section: str  # "" when none
     source_url: str = ""
     full_text_missing: bool = False
     image_paths: tuple[str, ...] = ()  # every local image in body_markdown, normalized, in order, no duplicates
-    published_on: date | None = None
+    # What the document states (front matter, a post's date line, a 发布时间 line); None: not stated.
+    # A datetime without tzinfo is in the site's time zone; a date is that day.
+    published_at: date | datetime | None = None
+    # What identifies the article within its source across re-imports (articles/importers/identity.py):
+    # its stated number, a front-matter slug, or its normalized title. Never its position.
+    identity: str = ""
+    tags: tuple[str, ...] = ()
+    description: str = ""  # a summary the document states (front matter); "" derives it from the text
+    draft: bool = False  # the document says it is a draft (front matter)
+    # (local path, original URL) for images whose source names where they came from (Feishu's
+    # data-original-src); the URL stands in when the local file is not among the uploads.
+    image_sources: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -74,6 +87,11 @@ class ParsedDocument:
     column: ParsedColumn | None  # only formats that describe a column (xiaobot)
     articles: tuple[ParsedArticle, ...]
     warnings: tuple[str, ...]  # human messages in Chinese, e.g. a post without text
+    # The source lists its newest article first (a xiaobot page): new articles without a stated
+    # number are numbered oldest first, after the column's existing ones.
+    newest_first: bool = False
+    # Lines the parser left out as a download site's boilerplate (a book's "www.… 免费下载"), for the dry run.
+    dropped_lines: tuple[str, ...] = ()
 
 
 def fit_title(title: str, limit: int, warnings: list[str]) -> str:

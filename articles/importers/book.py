@@ -10,19 +10,21 @@
     本章小结 / 课后习题                     summary and exercises, the exercises as a numbered list
 
 Each non-empty line is a paragraph, and all text is escaped: plain text stays plain text.
+A book from a download site opens with its title (《书名》) and is wrapped in the site's ads,
+which are dropped (boilerplate.py); a 出品时间-style line near the top dates every chapter.
 """
 
-import html
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from itertools import pairwise
 
-from articles.importers.base import (
-    ARTICLE_TITLE_MAX_CHARS, SECTION_TITLE_MAX_CHARS, UNTITLED, ParsedArticle, ParsedDocument,
-    filename_stem, fit_title,
-)
+from articles.importers.base import ARTICLE_TITLE_MAX_CHARS, SECTION_TITLE_MAX_CHARS, UNTITLED, ParsedArticle, ParsedDocument, filename_stem, fit_title
+from articles.importers.boilerplate import ADDRESS_RE, strip_boilerplate
+from articles.importers.book_markdown import LIST_ITEM_RE, BodyWriter
+from articles.importers.dates import LABEL_RE, bare_date, labelled_date
+from articles.importers.identity import distinct, title_identity
 from articles.importers.markdown_source import collapse_spaces
 from articles.importers.numerals import CHINESE_NUMERAL_CHARS, parse_number
-from articles.importers.plain_text import escape_line
 
 NUMBER = rf"([0-9]{{1,3}}|[{CHINESE_NUMERAL_CHARS}]{{1,4}})"
 PART_RE = re.compile(rf"^第\s*{NUMBER}\s*[篇部](?:[\s:：]+(.*))?$")
@@ -32,9 +34,6 @@ FIGURE_RE = re.compile(r"^图\s*[0-9]{1,2}\s*[-－–—.]\s*[0-9]{1,3}(?:\s+(.*
 STEP_RE = re.compile(r"^(步骤\s*([0-9]{1,3}))\s*(.*)$")
 CASE_OPENERS = "▶►▷"
 CASE_CLOSERS = "◀◄◁"
-EXERCISE_ITEM_RE = re.compile(r"^(?:[-•·*]\s*)?[（(]\s*([0-9]{1,3})\s*[)）]\s*(.*)$")
-LIST_ITEM_RE = re.compile(r"^(?:[-•·]\s*)?(?:([\u2460-\u2473])\s*|([0-9]{1,2})\s+)\S")
-LIST_ITEM_MARKDOWN_RE = re.compile(r"^[0-9]+\. ")
 SENTENCE_END_RE = re.compile(r"[。！？；]")
 # A figure caption is short; "图 1-4 所示为…" and "图 1-5 中可以看到…" are sentences about the figure.
 CAPTION_MAX_CHARS = 60
@@ -43,14 +42,27 @@ HEADING_MAX_CHARS = 60
 PART_TITLE_MAX_CHARS = 40
 
 # Callout names, with optional decoration ("📢 专家提醒", "【学习提示】"), and the admonition type each becomes.
-CALLOUT_TYPES = {
-    "学习提示": "note", "知识拓展": "note", "专家提醒": "tip", "温馨提示": "tip", "小贴士": "tip",
-    "特别提醒": "warning", "注意事项": "warning",
-}
+CALLOUT_TYPES = {"学习提示": "note", "知识拓展": "note", "专家提醒": "tip", "温馨提示": "tip", "小贴士": "tip", "特别提醒": "warning", "注意事项": "warning"}
 CALLOUT_RE = re.compile(r"^[^\w\s]{0,3}\s*(" + "|".join(CALLOUT_TYPES) + r")\s*[^\w\s]{0,3}$")
 SUMMARY_TITLES = ("本章小结",)
 EXERCISE_TITLES = ("课后习题", "本章习题", "课后练习")
 FRONT_MATTER_TITLE = "前言"
+
+# "《Sora 从入门到精通》", "书名：《三体》", "《三体》 作者：刘慈欣": the book names itself in its first lines.
+# What follows the 》 must not continue a sentence ("《三体》是一部科幻小说" is not a title line).
+TITLE_LINE_RE = re.compile(r"^(?:书名\s*[:：]\s*)?《(?P<title>[^《》]{1,60})》(?P<rest>(?:[\s（(【\[—\-/|·,，]|作者|著).*)?$")
+TITLE_WITHIN_LINES = 10
+BOOK_TITLE_MAX_CHARS = 40
+# Lines near the top that name something other than the book: a front-matter heading or a label.
+NOT_A_TITLE = {"前言", "序", "序言", "自序", "引言", "导读", "楔子", "目录", "简介", "内容简介", "版权信息"}
+META_LINE_RE = re.compile(r"^(?:作者|著者|译者|编著|主编|出版社?|书号|ISBN|版次|定价)\s*[:：]", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class StatedTitle:
+    title: str
+    line_index: int
+    rest: str  # what the title line holds besides the title ("作者：…"), kept as a paragraph
 
 
 @dataclass
@@ -74,9 +86,13 @@ class Chapter:
 
 def parse(text: str, *, filename: str, split: str) -> ParsedDocument:
     warnings: list[str] = []
-    tokens = tokenize(text.split("\n"))
+    lines, dropped = strip_boilerplate(text.split("\n"))
+    stated = stated_title(lines)
+    if stated:
+        lines[stated.line_index] = stated.rest
+    tokens = tokenize(lines)
     chapters = [token for token in tokens if token.kind == "chapter"]
-    title = filename_stem(filename) or (chapters[0].text if chapters else "") or first_text(tokens) or UNTITLED
+    title = (stated.title if stated else "") or filename_stem(filename) or (chapters[0].text if chapters else "") or first_text(tokens) or UNTITLED
 
     if split == "chapter" and chapters:
         articles = chapter_articles(tokens, warnings)
@@ -86,8 +102,50 @@ def parse(text: str, *, filename: str, split: str) -> ParsedDocument:
         has_parts = any(token.kind == "part" for token in tokens)
         body = render(tokens, part_level=2, chapter_level=3 if has_parts else 2)
         articles = [book_article(title, body, None, "", warnings)]
+    published_at = labelled_date(front_lines(lines))
+    identities = distinct([title_identity(article.title) for article in articles])
+    articles = [replace(article, identity=identity, published_at=published_at) for article, identity in zip(articles, identities, strict=True)]
     return ParsedDocument(
-        format="book", title=title, source_url="", column=None, articles=tuple(articles), warnings=tuple(warnings)
+        format="book", title=title, source_url="", column=None, articles=tuple(articles), warnings=tuple(warnings), dropped_lines=tuple(dropped)
+    )
+
+
+def stated_title(lines: list[str]) -> StatedTitle | None:
+    """The title the book states: a 《书名》 line among its first lines, else a first line that reads
+    as a title. None for a single line: that line is the text, not its title."""
+    filled = [(index, line.strip()) for index, line in enumerate(lines) if line.strip()]
+    if len(filled) < 2:
+        return None
+    for index, line in filled[:TITLE_WITHIN_LINES]:
+        match = TITLE_LINE_RE.match(line)
+        rest = (match.group("rest") or "") if match else ""
+        if match and match.group("title").strip() and not SENTENCE_END_RE.search(rest):
+            return StatedTitle(collapse_spaces(match.group("title")), index, rest.strip())
+    index, line = filled[0]
+    return StatedTitle(collapse_spaces(line), index, "") if is_title_like(line) else None
+
+
+def front_lines(lines: list[str]) -> list[str]:
+    """The lines before the first part or chapter, where a book states its date: a "发布时间：…"
+    line inside a chapter about a product dates the product, not the book."""
+    for index, line in enumerate(lines):
+        if PART_RE.match(line.strip()) or CHAPTER_RE.match(line.strip()):
+            return lines[:index]
+    return lines
+
+
+def is_title_like(line: str) -> bool:
+    """Short text that is not structure, a label, a date, a list item or an address."""
+    return (
+        len(line) <= BOOK_TITLE_MAX_CHARS
+        and any(char.isalpha() for char in line)
+        and is_plain_short_line(line)
+        and line not in NOT_A_TITLE
+        and not META_LINE_RE.match(line)
+        and not LABEL_RE.match(line)
+        and bare_date(line) is None
+        and not LIST_ITEM_RE.match(line)
+        and not ADDRESS_RE.search(line)
     )
 
 
@@ -134,9 +192,13 @@ def tokenize(lines: list[str]) -> list[Token]:
             name, index = name_with_title_below(line_prefix(line, part), part.group(2), lines, index)
             tokens.append(Token("part", text=name))
             part_since_chapter = True
-        elif chapter and is_heading_text(chapter.group(2) or "") and (
-            # A chapter number that goes backwards is a cross-reference, unless a new part restarted the count.
-            chapter_number is None or part_since_chapter or parse_number(chapter.group(1)) > chapter_number
+        elif (
+            chapter
+            and is_heading_text(chapter.group(2) or "")
+            and (
+                # A chapter number that goes backwards is a cross-reference, unless a new part restarted the count.
+                chapter_number is None or part_since_chapter or parse_number(chapter.group(1)) > chapter_number
+            )
         ):
             chapter_number = parse_number(chapter.group(1))
             name, index = name_with_title_below(line_prefix(line, chapter), chapter.group(2), lines, index)
@@ -169,13 +231,7 @@ def name_with_title_below(prefix: str, title: str | None, lines: list[str], inde
 
 def is_plain_short_line(line: str) -> bool:
     """Whether a line can be the title of the part or chapter above it: short text, not structure."""
-    return (
-        is_heading_text(line)
-        and not PART_RE.match(line)
-        and not CHAPTER_RE.match(line)
-        and "\t" not in line
-        and classify_line(line, None).kind == "text"
-    )
+    return is_heading_text(line) and not PART_RE.match(line) and not CHAPTER_RE.match(line) and "\t" not in line and classify_line(line, None).kind == "text"
 
 
 def is_heading_text(text: str) -> bool:
@@ -189,9 +245,7 @@ def tidy_title(text: str) -> str:
 
 def classify_line(line: str, chapter_number: int | None) -> Token:
     section = SECTION_RE.match(line)
-    if section and is_heading_text(section.group(3)) and (
-        chapter_number is None or int(section.group(1)) == chapter_number
-    ):
+    if section and is_heading_text(section.group(3)) and (chapter_number is None or int(section.group(1)) == chapter_number):
         return Token("section", text=tidy_title(line), depth=section.group(2).count("."))
     figure = FIGURE_RE.match(line)
     caption = (figure.group(1) or "") if figure else ""
@@ -243,15 +297,16 @@ def chapter_articles(tokens: list[Token], warnings: list[str]) -> list[ParsedArt
         (chapters[-1].tokens if chapters else front).extend(pending)
 
     stated = [chapter.stated_number for chapter in chapters]
-    use_stated = all(b > a for a, b in zip(stated, stated[1:]))
+    use_stated = all(b > a for a, b in pairwise(stated))
     if not use_stated:
-        warnings.append("章的编号不是递增的（可能每篇重新编号），文章已按出现顺序编号")
+        warnings.append("章的编号不是递增的（可能每篇重新编号），文章按出现顺序排列，不使用章的编号")
     articles = []
     if front:
         warnings.append(f"第一章之前的内容单独作为一篇文章「{FRONT_MATTER_TITLE}」")
-        articles.append(book_article(FRONT_MATTER_TITLE, render(front, part_level=2, chapter_level=2), 0, "", warnings))
-    for position, chapter in enumerate(chapters, start=1):
-        number = chapter.stated_number if use_stated else position
+        body = render(front, part_level=2, chapter_level=2)
+        articles.append(book_article(FRONT_MATTER_TITLE, body, None, "", warnings))
+    for chapter in chapters:
+        number = chapter.stated_number if use_stated else None
         body = render(chapter.tokens, part_level=2, chapter_level=1)
         articles.append(book_article(chapter.title, body, number, chapter.section, warnings))
     return articles
@@ -277,85 +332,3 @@ def render(tokens: list[Token], *, part_level: int, chapter_level: int) -> str:
         else:
             writer.text(token.text)
     return writer.markdown()
-
-
-class BodyWriter:
-    """Markdown blocks for a chapter, keeping track of the callout the paragraphs belong to.
-
-    A callout holds the paragraphs after it until the next heading, figure, table or callout, or
-    until a paragraph continues the numbered list that was running before the callout began:
-    the text has no end marker, and that list is the book's own text resuming.
-    """
-
-    def __init__(self):
-        self.blocks: list[str] = []
-        self.callout: tuple[str, str] | None = None
-        self.callout_blocks: list[str] = []
-        self.list_number: int | None = None
-
-    def heading(self, level: int, text: str) -> None:
-        self.close_callout()
-        self.list_number = None
-        self.blocks.append("#" * level + " " + escape_line(text))
-
-    def figure(self, caption: str) -> None:
-        self.close_callout()
-        self.blocks.append(f'<div class="media-placeholder media-figure">{html.escape(caption)}</div>')
-
-    def table(self, rows: list[list[str]]) -> None:
-        self.close_callout()
-        width = max(len(row) for row in rows)
-        cells = [[escape_line(cell) for cell in row] + [""] * (width - len(row)) for row in rows]
-        lines = ["| " + " | ".join(cells[0]) + " |", "|" + " --- |" * width]
-        lines += ["| " + " | ".join(row) + " |" for row in cells[1:]]
-        self.blocks.append("\n".join(lines))
-
-    def open_callout(self, callout_type: str, title: str) -> None:
-        self.close_callout()
-        self.callout = (callout_type, title)
-
-    def step(self, label: str, text: str) -> None:
-        self.add(f"**{label}** {escape_line(text)}".rstrip())
-
-    def text(self, line: str) -> None:
-        item = LIST_ITEM_RE.match(line)
-        item_number = None
-        if item:
-            item_number = ord(item.group(1)) - 0x245F if item.group(1) else int(item.group(2))
-        if self.callout and item_number is not None and self.list_number is not None and item_number == self.list_number + 1:
-            self.close_callout()
-        if not self.callout and item_number is not None:
-            self.list_number = item_number
-        if self.callout and self.callout[0] == "exercise":
-            exercise = EXERCISE_ITEM_RE.match(line)
-            if exercise:
-                self.add(f"{int(exercise.group(1))}. {escape_line(exercise.group(2))}", list_item=True)
-                return
-        self.add(escape_line(line))
-
-    def add(self, block: str, list_item: bool = False) -> None:
-        target = self.callout_blocks if self.callout else self.blocks
-        # Consecutive exercise items form one tight list. Escaped text never starts with "1. ".
-        if list_item and target and LIST_ITEM_MARKDOWN_RE.match(target[-1].rsplit("\n", 1)[-1]):
-            target[-1] += "\n" + block
-        else:
-            target.append(block)
-
-    def close_callout(self) -> None:
-        if not self.callout:
-            return
-        callout_type, title = self.callout
-        quoted_title = escape_line(title).replace('"', "&quot;")
-        lines = [f'!!! {callout_type} "{quoted_title}"']
-        for index, block in enumerate(self.callout_blocks):
-            if index:
-                lines.append("")
-            lines.extend("    " + line for line in block.split("\n"))
-        self.blocks.append("\n".join(lines))
-        self.callout = None
-        self.callout_blocks = []
-
-    def markdown(self) -> str:
-        self.close_callout()
-        return "\n\n".join(self.blocks)
-

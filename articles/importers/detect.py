@@ -1,19 +1,29 @@
 """Which format a document is in, judged from its content; the file name only tips a close call.
 
-Each format has tell-tale lines. A xiaobot page and a Feishu export have unmistakable ones, so
-they win outright; otherwise Markdown syntax and book structure are weighed against each other,
-and text with neither is plain text, which the book parser handles (escaped, one article).
+Each format has tell-tale lines. A xiaobot page and a Feishu export (Markdown, or HTML with
+Feishu's links and image attributes) have unmistakable ones, so they win outright; otherwise
+Markdown syntax and book structure are weighed against each other, and text with neither is
+plain text, which the book parser handles (escaped, one article).
 """
 
 import re
 
 from articles.importers.book import CALLOUT_RE, CHAPTER_RE, FIGURE_RE, PART_RE, SECTION_RE
+from articles.importers.feishu_html import is_html_document, starts_as_html
 
 XIAOBOT_RECENT_RE = re.compile(r"^##[ \t]+最近更新[ \t]*$")
 FEISHU_SOURCE_RE = re.compile(r"^>[ \t]*来源[：:].*feishu\.cn")
 FEISHU_VIDEO_RE = re.compile(r"【在线播放】[ \t]*$")
 # Feishu names exported images by a 32-digit hex digest.
 FEISHU_IMAGE_RE = re.compile(r"!\[[^\[\]\n]*\]\(img/[0-9a-f]{32}\.\w+\)")
+# A Feishu document saved as HTML: its source link, the original URL it gives each image, or
+# images in the img/ folder beside it.
+FEISHU_HTML_HINT_RE = re.compile(
+    r"data-original-src\s*="
+    r"|href\s*=\s*[\"']https?://[^\"'\s<>]*\.(?:feishu\.cn|larksuite\.com)/"
+    r"|<img\b[^<>]*\bsrc\s*=\s*[\"']\.?/?img/",
+    re.IGNORECASE,
+)
 
 MARKDOWN_SIGNALS = (
     (re.compile(r"^#{1,6}[ \t]+\S"), 3),
@@ -33,6 +43,10 @@ FILENAME_HINT = 2
 
 def detect_format(text: str, filename: str = "") -> str:
     """One of "xiaobot", "feishu", "markdown", "book"."""
+    # Only a document that reads as HTML throughout, not Markdown with some HTML in it; parsing
+    # the HTML costs most, so it comes last.
+    if starts_as_html(text) and FEISHU_HTML_HINT_RE.search(text) and is_html_document(text):
+        return "feishu"
     scores = {"xiaobot": 0, "feishu": 0, "markdown": 0, "book": 0}
     name = filename.lower()
     if "小报童" in name or "xiaobot" in name:

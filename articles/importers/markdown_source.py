@@ -68,11 +68,11 @@ def collapse_spaces(text: str) -> str:
 def demote_headings(lines: list[str]) -> list[str]:
     """Every heading one level down (H6 stays H6), when the body uses H1 that the page title owns."""
     mask = fenced_code_mask(lines)
-    has_h1 = any(not code and (heading := parse_heading(line)) and heading[0] == 1 for line, code in zip(lines, mask))
+    has_h1 = any(not code and (heading := parse_heading(line)) and heading[0] == 1 for line, code in zip(lines, mask, strict=True))
     if not has_h1:
         return lines
     demoted = []
-    for line, code in zip(lines, mask):
+    for line, code in zip(lines, mask, strict=True):
         heading = None if code else parse_heading(line)
         if heading and heading[0] < 6:
             line = "#" + line.lstrip(" ")

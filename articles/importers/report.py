@@ -1,6 +1,6 @@
 """Plain-text summaries of an import, for the command line."""
 
-from articles.importers.service import Action, ImportReport
+from articles.importers.results import Action, ImportReport
 
 ACTION_WORDS = {
     Action.CREATE: "新建",
@@ -26,6 +26,11 @@ def format_report(report: ImportReport) -> str:
         if found or missing:
             lines.append(f"    图片：找到 {found}，缺失 {missing}")
         lines.extend(f"    ! {warning}" for warning in file.warnings)
+        if file.not_listed:
+            lines.append(f"    这份文档不再列出的已导入文章（保留不动）：{'、'.join(file.not_listed)}")
+        if file.dropped_lines:
+            lines.append(f"    删去的下载站广告行 {len(file.dropped_lines)} 行：")
+            lines.extend(f"      - {line}" for line in file.dropped_lines)
     ok = sum(1 for file in report.files if file.ok)
     lines.append(f"{ok} 个文件成功，{len(report.files) - ok} 个失败。")
     return "\n".join(line for line in lines if line)

@@ -6,25 +6,35 @@
     |名称|作者|读者数量|内容数量|更新时间|
     |[<name>](https://xiaobot.net/p/…?refer=…)|<author>|242人|189篇|2024-11-28|
     ## 最近更新
-    ### 010 工具篇：打开兵器库…
-    <post text, maybe cut off with "......">
+    ### 010 工具篇：打开兵器库…（2024-11-28）   a date closing the heading, or alone on the post's
+    <post text, maybe cut off with "......">    first or last line, is the post's date
 
-Everything before the first "###" describes the column; each "###" starts a post.
+Everything before the first "###" describes the column; each "###" starts a post. The page lists
+the newest post first, and a later snapshot lists other posts in the same places, so a post is
+known by the number its title states (when every post states a different one) or by its title.
 """
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from itertools import pairwise
 
 from articles.importers.base import (
-    ARTICLE_TITLE_MAX_CHARS, COLUMN_TITLE_MAX_CHARS, SECTION_TITLE_MAX_CHARS, UNTITLED,
-    ParsedArticle, ParsedColumn, ParsedDocument, filename_stem, fit_title,
+    ARTICLE_TITLE_MAX_CHARS,
+    COLUMN_TITLE_MAX_CHARS,
+    SECTION_TITLE_MAX_CHARS,
+    UNTITLED,
+    ParsedArticle,
+    ParsedColumn,
+    ParsedDocument,
+    filename_stem,
+    fit_title,
 )
+from articles.importers.dates import DATE_TEXT, TIME_TEXT, bare_date, date_of, labelled_date
+from articles.importers.identity import distinct, number_identity, title_identity
 from articles.importers.images import ImageCollector
 from articles.importers.links import autolink_markdown
-from articles.importers.markdown_source import (
-    collapse_spaces, fenced_code_mask, parse_heading, plain_text_of_inline, trim_blank_lines,
-)
+from articles.importers.markdown_source import collapse_spaces, fenced_code_mask, parse_heading, plain_text_of_inline, trim_blank_lines
 
 PAGE_TITLE_MARK = "_小报童"
 RECENT_HEADING = "最近更新"
@@ -34,6 +44,17 @@ QUOTE_MARKER_RE = re.compile(r"^[ ]{0,3}>[ ]?")
 LINK_RE = re.compile(r"\[([^\[\]\n]*)\]\(\s*<?([^()\s<>]+)>?[^()]*\)")
 COUNT_RE = re.compile(r"([0-9][0-9,]*)(?:\.([0-9]+))?\s*(万)?")
 DATE_RE = re.compile(r"([0-9]{4})\s*[-/.年]\s*([0-9]{1,2})\s*[-/.月]\s*([0-9]{1,2})")
+
+# The column table's cells that have a form of their own, so a row that a "|" in the author's name
+# split into too many cells can still be read from its right end.
+COLUMN_FIELDS = ("名称", "作者", "读者数量", "内容数量", "更新时间")
+ANCHORED_CELLS = (
+    ("更新时间", re.compile(DATE_RE.pattern + r"\s*日?(?:\s+[0-9]{1,2}[:：][0-9]{2}(?:[:：][0-9]{2})?)?$")),
+    ("内容数量", re.compile(r"[0-9][0-9,]*(?:\.[0-9]+)?\s*万?\s*篇$")),
+    ("读者数量", re.compile(r"[0-9][0-9,]*(?:\.[0-9]+)?\s*万?\s*人$")),
+)
+# "### 010 标题（2024-11-28）": a date in brackets closing a post's heading is its date, not its title.
+HEADING_DATE_RE = re.compile(r"[（(【\[]\s*" + DATE_TEXT + TIME_TEXT + r"\s*[）)】\]]$")
 
 # The awesome-xiaobot page template ends with a credit link and a way back to its index.
 FOOTER_LINE_RE = re.compile(r"^返回\s*\[首页\]\([^()]*\)$")
@@ -55,12 +76,13 @@ SERIES_RE = re.compile(r"^(?P<series>[^\s:：]{1,12}?(?:篇|系列|专题|模块
 def parse(text: str, *, filename: str) -> ParsedDocument:
     lines = text.split("\n")
     post_starts = [
-        index for index, (line, code) in enumerate(zip(lines, fenced_code_mask(lines)))
+        index
+        for index, (line, code) in enumerate(zip(lines, fenced_code_mask(lines), strict=True))
         if not code and (heading := parse_heading(line)) and heading[0] == 3
     ]
     header = lines[: post_starts[0]] if post_starts else lines
     boundaries = post_starts + [len(lines)]
-    posts = [lines[start:end] for start, end in zip(boundaries, boundaries[1:])]
+    posts = [lines[start:end] for start, end in pairwise(boundaries)]
     if posts:
         posts[-1] = drop_footer(posts[-1])
     else:
@@ -78,6 +100,7 @@ def parse(text: str, *, filename: str) -> ParsedDocument:
         column=column,
         articles=tuple(articles),
         warnings=tuple(warnings),
+        newest_first=True,
     )
 
 
@@ -104,9 +127,7 @@ def page_title(line: str) -> str | None:
 def is_column_heading(line: str) -> bool:
     """The page's own "## <name>介绍" and "## 最近更新", which carry no text of their own."""
     heading = parse_heading(line)
-    return bool(heading) and heading[0] == 2 and (
-        heading[1] == RECENT_HEADING or heading[1].endswith(INTRO_HEADING_END)
-    )
+    return bool(heading) and heading[0] == 2 and (heading[1] == RECENT_HEADING or heading[1].endswith(INTRO_HEADING_END))
 
 
 def is_table_row(line: str) -> bool:
@@ -145,11 +166,40 @@ def parse_column(header: list[str], filename: str, warnings: list[str]) -> Parse
 
 
 def split_table_row(row: str) -> list[str]:
-    return [cell.strip() for cell in row.strip().strip("|").split("|")]
+    """The cells of a table row. An escaped "\\|" and a "|" inside a [link](url) do not end a cell."""
+    text = row.strip().removeprefix("|")
+    if text.endswith("|") and not text.endswith("\\|"):
+        text = text[:-1]
+    cells: list[str] = []
+    cell: list[str] = []
+    position = 0
+    while position < len(text):
+        link = LINK_RE.match(text, position) if text[position] == "[" else None
+        if link:
+            cell.append(link.group(0))
+            position = link.end()
+            continue
+        if text.startswith("\\|", position):
+            cell.append("|")
+            position += 2
+            continue
+        if text[position] == "|":
+            cells.append("".join(cell).strip())
+            cell = []
+        else:
+            cell.append(text[position])
+        position += 1
+    cells.append("".join(cell).strip())
+    return cells
 
 
 def read_column_table(rows: list[list[str]], warnings: list[str]) -> dict[str, str]:
-    """{header: cell} from the column table, matched by header name so column order does not matter."""
+    """{header: cell} from the column table.
+
+    A row with as many cells as the header is matched by header name, so column order does not
+    matter. A row with more cells under the usual header had a "|" inside a cell, most often the
+    author's name ("张三|Zhang San"): its cells are read from the right end instead.
+    """
     rows = [row for row in rows if not all(TABLE_RULE_CELL_RE.match(cell) for cell in row)]
     if len(rows) < 2:
         warnings.append("没有找到专栏信息表格（名称、作者、读者数量……），专栏只有标题和介绍")
@@ -157,7 +207,23 @@ def read_column_table(rows: list[list[str]], warnings: list[str]) -> dict[str, s
     header, values = rows[0], rows[1]
     if len(rows) > 2:
         warnings.append("专栏信息表格有多行，只读取了第一行")
-    return {name: value for name, value in zip(header, values)}
+    if len(values) == len(header) or not set(COLUMN_FIELDS) <= set(header):
+        return dict(zip(header, values, strict=False))
+    return read_row_from_the_right(values)
+
+
+def read_row_from_the_right(cells: list[str]) -> dict[str, str]:
+    """The date, post count and reader count by their form, searched from the right end; the
+    name is the first cell and the author everything between the name and those cells."""
+    facts = {"名称": cells[0]}
+    unclaimed = list(range(1, len(cells)))
+    for name, pattern in ANCHORED_CELLS:
+        found = next((index for index in reversed(unclaimed) if pattern.match(cells[index])), None)
+        if found is not None:
+            facts[name] = cells[found]
+            unclaimed = [index for index in unclaimed if index < found]
+    facts["作者"] = "|".join(cells[index] for index in unclaimed)
+    return facts
 
 
 def intro_markdown(lines: list[str]) -> str:
@@ -223,26 +289,62 @@ def is_excerpt(body: str) -> bool:
     return end.endswith(("......", "……"))
 
 
+def post_date_in_heading(heading: str) -> tuple[date | datetime | None, str]:
+    """The date closing a heading ("标题（2024-11-28）") and the heading without it."""
+    match = HEADING_DATE_RE.search(heading)
+    stated = date_of(match) if match else None
+    if stated is None:
+        return None, heading
+    return stated, heading[: match.start()].rstrip()
+
+
+def post_date_in_body(body_lines: list[str]) -> tuple[date | datetime | None, list[str]]:
+    """The date a post states on its first or last line ("2024-11-28", "发布于 2024-11-28"), and
+    the body without that line. A date further inside is part of the text."""
+    for edge in (0, -1) if body_lines else ():
+        line = body_lines[edge]
+        stated = bare_date(line) or labelled_date([line], within=1)
+        if stated is not None:
+            rest = body_lines[1:] if edge == 0 else body_lines[:-1]
+            return stated, trim_blank_lines(rest)
+    return None, body_lines
+
+
+def title_identities(titles: list[PostTitle]) -> list[str]:
+    """Identities by title, without a number the title may state (that is not the page's numbering).
+
+    Repeated titles are told apart oldest first: the page lists the newest first, and counting
+    from the oldest makes the first "答疑" of a column plain "答疑" and a later one "答疑~2".
+    """
+    oldest_first = [title_identity(title.without_number or UNTITLED) for title in reversed(titles)]
+    return distinct(oldest_first)[::-1]
+
+
 def parse_posts(posts: list[list[str]], warnings: list[str]) -> list[ParsedArticle]:
     headed_bodies = []
     for lines in posts:
         heading = plain_text_of_inline(parse_heading(lines[0])[1])
         body_lines = trim_blank_lines(lines[1:])
         if heading or body_lines:
-            headed_bodies.append((heading, body_lines))
+            published_at, heading = post_date_in_heading(heading)
+            if published_at is None:
+                published_at, body_lines = post_date_in_body(body_lines)
+            headed_bodies.append((heading, body_lines, published_at))
         else:
             warnings.append("跳过了一个既没有标题也没有正文的空文章")
-    titles = [read_post_title(heading) for heading, _ in headed_bodies]
+    titles = [read_post_title(heading) for heading, _, _ in headed_bodies]
 
     stated = [title.stated_number for title in titles]
     use_stated = None not in stated and len(set(stated)) == len(stated)
-    if not use_stated and any(number is not None for number in stated):
-        warnings.append("部分文章标题的编号缺失或重复，已按页面顺序重新编号（标题保留原编号）")
+    if use_stated:
+        identities = [number_identity(number) for number in stated]
+    else:
+        identities = title_identities(titles)
+        if any(number is not None for number in stated):
+            warnings.append("部分文章标题的编号缺失或重复，文章改按标题识别（标题保留原编号）")
 
     articles = []
-    for position, ((heading, body_lines), post_title) in enumerate(zip(headed_bodies, titles)):
-        # The page lists the newest post first, so the first post gets the highest number.
-        number = post_title.stated_number if use_stated else len(headed_bodies) - position
+    for position, ((heading, body_lines, published_at), post_title, identity) in enumerate(zip(headed_bodies, titles, identities, strict=True)):
         title = (post_title.without_number if use_stated else heading) or UNTITLED
         if not heading:
             warnings.append(f"第 {position + 1} 篇文章没有标题，已命名为「{UNTITLED}」")
@@ -251,12 +353,16 @@ def parse_posts(posts: list[list[str]], warnings: list[str]) -> list[ParsedArtic
         images = ImageCollector()
         body = "\n".join(images.rewrite(autolink_markdown(body_lines)))
         warnings.extend(images.warnings)
-        articles.append(ParsedArticle(
-            title=fit_title(title, ARTICLE_TITLE_MAX_CHARS, warnings),
-            body_markdown=body,
-            number=number,
-            section=fit_title(post_title.section, SECTION_TITLE_MAX_CHARS, warnings),
-            full_text_missing=not body_lines or is_excerpt(body),
-            image_paths=tuple(images.paths),
-        ))
+        articles.append(
+            ParsedArticle(
+                title=fit_title(title, ARTICLE_TITLE_MAX_CHARS, warnings),
+                body_markdown=body,
+                number=post_title.stated_number if use_stated else None,
+                section=fit_title(post_title.section, SECTION_TITLE_MAX_CHARS, warnings),
+                full_text_missing=not body_lines or is_excerpt(body),
+                image_paths=tuple(images.paths),
+                published_at=published_at,
+                identity=identity,
+            )
+        )
     return articles

@@ -27,7 +27,9 @@ def test_seed_is_one_article_per_chapter_with_the_part_as_section(book):
         (1, "第1篇 技术简史", "第 1 章 10 点知识，快速了解 Sora"),
         (2, "第1篇 技术简史", "第 2 章 13 个要点，掌握 Sora 创新能力"),
     ]
+    assert [article.identity for article in book.articles] == ["t:第1章10点知识快速了解sora", "t:第2章13个要点掌握sora创新能力"]
     assert book.warnings == ()
+    assert book.dropped_lines == ()
 
 
 def test_seed_numbered_sections_are_headings(book):
@@ -108,20 +110,43 @@ def test_chapter_without_a_part_has_no_section():
     text = "第 1 章 开始\n\n正文一\n\n第 2 章 继续\n\n正文二"
     articles = parse_document(text, format="book").articles
     assert [(article.number, article.section, article.title) for article in articles] == [
-        (1, "", "第 1 章 开始"), (2, "", "第 2 章 继续"),
+        (1, "", "第 1 章 开始"),
+        (2, "", "第 2 章 继续"),
     ]
 
 
-def test_text_before_the_first_chapter_becomes_a_preface_numbered_zero():
-    articles = parse_document("书名\n\n作者：某人\n\n第一章 起点\n\n正文", format="book").articles
-    assert [(article.number, article.title) for article in articles] == [(0, "前言"), (1, "第一章 起点")]
-    assert articles[0].body_markdown == "书名\n\n作者：某人"
+def test_text_before_the_first_chapter_becomes_a_preface_without_a_number():
+    articles = parse_document("作者：某人\n\n内容提要：一个起点。\n\n第一章 起点\n\n正文", format="book").articles
+    assert [(article.number, article.title, article.identity) for article in articles] == [
+        (None, "前言", "t:前言"),
+        (1, "第一章 起点", "t:第一章起点"),
+    ]
+    assert articles[0].body_markdown == "作者：某人\n\n内容提要：一个起点。"
+
+
+def test_a_title_line_names_the_book_and_is_not_repeated_in_the_preface():
+    document = parse_document("书名\n\n作者：某人\n\n第一章 起点\n\n正文", filename="下载.txt", format="book")
+    assert document.title == "书名"
+    assert [(article.title, article.body_markdown) for article in document.articles] == [
+        ("前言", "作者：某人"),
+        ("第一章 起点", "正文"),
+    ]
 
 
 def test_chinese_numeral_chapters_and_a_part_restarting_the_count():
     text = "第一篇 上\n\n第一章 甲\n\n正文\n\n第二篇 下\n\n第一章 乙\n\n正文"
+    document = parse_document(text, format="book")
+    assert [(article.number, article.section, article.identity) for article in document.articles] == [
+        (None, "第一篇 上", "t:第一章甲"),
+        (None, "第二篇 下", "t:第一章乙"),
+    ]
+    assert any("不使用章的编号" in warning for warning in document.warnings)
+
+
+def test_chapters_with_the_same_title_are_told_apart():
+    text = "第一篇 上\n\n第一章 开始\n\n正文\n\n第二篇 下\n\n第一章 开始\n\n正文"
     articles = parse_document(text, format="book").articles
-    assert [(article.number, article.section) for article in articles] == [(1, "第一篇 上"), (2, "第二篇 下")]
+    assert [article.identity for article in articles] == ["t:第一章开始", "t:第一章开始~2"]
 
 
 def test_a_chapter_line_going_backwards_is_a_cross_reference_not_a_chapter():
@@ -144,13 +169,18 @@ def test_hostile_text_in_a_book_is_escaped():
     assert article.title == "第 1 章 <b>章</b>"
     html = markdown.markdown(article.body_markdown, extensions=RENDERER_EXTENSIONS)
     assert re.findall(r"<(\w+)", html) == ["p", "a", "p", "p", "p"]
-    assert re.sub(r"<[^>]+>", "", html) == (
-        "&lt;script&gt;alert(1)&lt;/script&gt; **粗** _斜_ [链](http://x) `码`\n# 不是标题\n1. 不是列表\n!!! tip"
-    )
+    assert re.sub(r"<[^>]+>", "", html) == ("&lt;script&gt;alert(1)&lt;/script&gt; **粗** _斜_ [链](http://x) `码`\n# 不是标题\n1. 不是列表\n!!! tip")
 
 
 def test_plain_text_without_chapters_is_one_article_by_default():
-    document = parse_document("第一行\n\n第二行", filename="随笔.txt")
+    document = parse_document("第一行文字。\n\n第二行文字。", filename="随笔.txt")
     assert document.format == "book"
-    assert [(article.title, article.body_markdown) for article in document.articles] == [("随笔", "第一行\n\n第二行")]
+    assert [(article.title, article.body_markdown, article.identity) for article in document.articles] == [
+        ("随笔", "第一行文字。\n\n第二行文字。", "t:随笔"),
+    ]
     assert document.warnings
+
+
+def test_a_single_short_line_is_the_text_not_the_title():
+    (article,) = parse_document("只有一行", filename="随笔.txt", format="book").articles
+    assert (article.title, article.body_markdown) == ("随笔", "只有一行")

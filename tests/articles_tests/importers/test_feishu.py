@@ -1,8 +1,10 @@
 import re
+from datetime import date
 
 import pytest
 
 from articles.importers import parse_document
+from articles.importers.identity import title_identity
 
 from .helpers import FEISHU_SEED, FEISHU_VIDEO_SEED, seed
 
@@ -67,8 +69,14 @@ def test_seed_online_videos_become_placeholders_naming_the_video(news_digest):
 def test_heading_split_starts_an_article_at_each_top_level_part(sora_analysis):
     parts = parse_document(seed(FEISHU_SEED), split="heading").articles
     assert [article.title for article in parts] == [
-        "前言", "一、划时代产品Sora", "二、文生视频赛道解析", "三、Sora能力解析",
-        "四、Sora的影响", "五、Sora对应的赚钱机会", "结语", "🌟 知识库内容汇总",
+        "前言",
+        "一、划时代产品Sora",
+        "二、文生视频赛道解析",
+        "三、Sora能力解析",
+        "四、Sora的影响",
+        "五、Sora对应的赚钱机会",
+        "结语",
+        "🌟 知识库内容汇总",
     ]
     assert [article.number for article in parts] == list(range(1, 9))
     assert {article.section for article in parts} == {sora_analysis.title}
@@ -104,3 +112,36 @@ def test_a_quoted_source_far_below_the_title_is_ordinary_text():
     document = parse_document(text, format="feishu")
     assert document.source_url == ""
     assert "> 来源：[某报](https://example.com)" in document.articles[0].body_markdown
+
+
+def test_seed_production_date_line_dates_the_digest_and_stays_in_its_text(news_digest):
+    article = news_digest.articles[0]
+    assert article.published_at == date(2024, 3, 20)
+    assert "\n出品时间：2024 年 3 月 20 日\n" in article.body_markdown
+
+
+def test_seed_without_a_stated_date_has_none(sora_analysis):
+    assert sora_analysis.articles[0].published_at is None
+
+
+def test_seed_parts_carry_the_digests_date_and_are_known_by_their_headings():
+    parts = parse_document(seed(FEISHU_VIDEO_SEED), split="heading").articles
+    assert {part.published_at for part in parts} == {date(2024, 3, 20)}
+    assert [part.identity for part in parts[:3]] == ["t:三月航海sora交流资讯合集", "t:写在前面", "t:一sora是什么"]
+    assert len({part.identity for part in parts}) == len(parts)
+
+
+def test_seed_is_known_by_its_title_not_its_file_name(sora_analysis):
+    renamed = parse_document(seed(FEISHU_SEED), filename="另存为.md")
+    assert renamed.articles[0].identity == sora_analysis.articles[0].identity == title_identity(sora_analysis.title)
+
+
+def test_markdown_export_images_have_no_original_urls(sora_analysis):
+    assert sora_analysis.articles[0].image_sources == ()
+
+
+def test_front_matter_on_a_feishu_export_is_read_too():
+    document = parse_document("---\ntags: [飞书]\n---\n# 笔记\n\n> 来源：[笔记](https://a.feishu.cn/docx/x)\n\n正文", format="feishu")
+    assert (document.title, document.source_url) == ("笔记", "https://a.feishu.cn/docx/x")
+    assert document.articles[0].tags == ("飞书",)
+    assert document.articles[0].body_markdown == "正文"

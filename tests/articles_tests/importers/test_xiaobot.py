@@ -6,10 +6,12 @@ from articles.importers import parse_document
 
 from .helpers import XIAOBOT_SEED, seed
 
-SYNTHETIC_PAGE = """# 效率手册_小报童_Awesome_XiaoBOT
+# The page's quote lines end in spaces, Markdown's hard line break.
+HARD_BREAK = "    "
+SYNTHETIC_PAGE = f"""# 效率手册_小报童_Awesome_XiaoBOT
 
 ## 效率手册介绍
-> 每周一篇效率方法    
+> 每周一篇效率方法{HARD_BREAK}
 作者:小明
 
 |名称|作者|读者数量|内容数量|更新时间|
@@ -47,6 +49,8 @@ def test_seed_column_facts_come_from_title_table_and_intro(seed_page):
 
 def test_seed_posts_keep_page_order_with_their_stated_numbers(seed_page):
     assert [article.number for article in seed_page.articles] == list(range(10, 0, -1))
+    assert [article.identity for article in seed_page.articles] == [f"{n:03d}" for n in range(10, 0, -1)]
+    assert seed_page.newest_first
     first = seed_page.articles[0]
     assert first.title == "工具篇：打开兵器库，AI做视频工具集锦"
     assert first.section == "工具篇"
@@ -55,8 +59,16 @@ def test_seed_posts_keep_page_order_with_their_stated_numbers(seed_page):
 def test_seed_series_names_become_sections(seed_page):
     sections = {article.number: article.section for article in seed_page.articles}
     assert sections == {
-        10: "工具篇", 9: "基础篇", 8: "基础篇", 7: "逻辑篇", 6: "基础篇",
-        5: "认知篇", 4: "认知篇", 3: "认知篇", 2: "认知篇", 1: "认知篇",
+        10: "工具篇",
+        9: "基础篇",
+        8: "基础篇",
+        7: "逻辑篇",
+        6: "基础篇",
+        5: "认知篇",
+        4: "认知篇",
+        3: "认知篇",
+        2: "认知篇",
+        1: "认知篇",
     }
 
 
@@ -94,6 +106,10 @@ def test_ellipsis_characters_mark_an_excerpt_too():
     assert [(article.number, article.full_text_missing) for article in page.articles] == [(2, True), (1, False)]
 
 
+def test_posts_stating_no_date_leave_it_to_the_importer(seed_page):
+    assert {article.published_at for article in seed_page.articles} == {None}
+
+
 def test_page_without_intro_has_an_empty_intro():
     text = SYNTHETIC_PAGE.replace("## 效率手册介绍\n> 每周一篇效率方法    \n作者:小明\n", "")
     page = parse_document(text)
@@ -120,21 +136,25 @@ def test_half_width_colon_and_extra_spaces_in_titles():
     assert (article.number, article.section, article.title) == (2, "方法篇", "方法篇 : 番茄 工作法")
 
 
-def test_posts_without_numbers_are_numbered_by_position_newest_first():
+def test_posts_without_numbers_have_no_number_and_are_known_by_title():
     text = SYNTHETIC_PAGE.replace("### 002 方法篇：", "### ").replace("### 001 方法篇：", "### ")
     page = parse_document(text)
-    assert [(article.number, article.title, article.section) for article in page.articles] == [
-        (2, "番茄工作法", ""), (1, "时间块", ""),
+    assert [(article.number, article.title, article.section, article.identity) for article in page.articles] == [
+        (None, "番茄工作法", "", "t:番茄工作法"),
+        (None, "时间块", "", "t:时间块"),
     ]
+    assert page.newest_first
 
 
-def test_mixed_numbering_falls_back_to_position_and_keeps_titles_whole():
+def test_mixed_numbering_drops_every_number_and_keeps_titles_whole():
     text = SYNTHETIC_PAGE.replace("### 001 方法篇：", "### 方法篇：")
     page = parse_document(text)
-    assert [(article.number, article.title) for article in page.articles] == [
-        (2, "002 方法篇：番茄工作法"), (1, "方法篇：时间块"),
+    assert [(article.number, article.title, article.identity) for article in page.articles] == [
+        (None, "002 方法篇：番茄工作法", "t:方法篇番茄工作法"),
+        (None, "方法篇：时间块", "t:方法篇时间块"),
     ]
-    assert any("重新编号" in warning for warning in page.warnings)
+    assert any("按标题识别" in warning for warning in page.warnings)
+    assert not any("重新编号" in warning for warning in page.warnings)
 
 
 @pytest.mark.parametrize("title", ["100 个提示词", "2024 年度总结", "3步学会剪辑"])
