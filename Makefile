@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-test prepare messages
+.PHONY: run test lint install install-test prepare messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,8 +37,13 @@ run: prepare
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/gunicorn --config portal/gunicorn.conf.py portal.wsgi
 
-test: install-test
+test: lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# ruff as configured in pyproject.toml: lint, and the formatting every file already has.
+lint: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 # Regenerate the translation catalogues after changing user-facing strings (needs GNU gettext).
 messages: install

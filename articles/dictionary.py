@@ -60,9 +60,9 @@ class Dictionary:
 
     def frequencies_at(self, encoded: bytes, at: int) -> list[tuple[int, int]]:
         """(length in characters, frequency) of each word starting at byte `at`, one character included."""
-        character = self._frequency(encoded[at:at + BYTES_PER_CHARACTER] + CHARACTER_MARK)
+        character = self._frequency(encoded[at : at + BYTES_PER_CHARACTER] + CHARACTER_MARK)
         found = [(1, character)] if character > 0 else []
-        for word in self.words_starting(encoded[at:at + self.span]):
+        for word in self.words_starting(encoded[at : at + self.span]):
             found.append((len(word) // BYTES_PER_CHARACTER, self._frequency(word)))
         return found
 

@@ -35,9 +35,7 @@ PUBLIC_FEED_MAX_AGE = 300
 
 
 def continue_reading(article: Article) -> str:
-    return format_html(
-        '<p><a href="{}">{}</a></p>', absolute_url(article.get_absolute_url()), _("Continue reading (members only)")
-    )
+    return format_html('<p><a href="{}">{}</a></p>', absolute_url(article.get_absolute_url()), _("Continue reading (members only)"))
 
 
 class ArticleFeed(Feed):

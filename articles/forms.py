@@ -34,9 +34,7 @@ class ImportDocumentsForm(forms.Form):
         required=False,
         empty_label=_("A column of its own (created from the document)"),
     )
-    format = forms.ChoiceField(
-        label=_("Format"), choices=[("", _("Detect for each file")), *FORMAT_LABELS.items()], required=False
-    )
+    format = forms.ChoiceField(label=_("Format"), choices=[("", _("Detect for each file")), *FORMAT_LABELS.items()], required=False)
     split = forms.ChoiceField(label=_("Split into articles"), choices=list(SPLIT_LABELS.items()), initial="auto")
     free_first = forms.IntegerField(
         label=_("Free articles per document"),

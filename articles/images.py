@@ -71,9 +71,7 @@ def sanitize_image(fileobj: BinaryIO | bytes, *, max_bytes: int, max_pixels: int
     """The image re-encoded without metadata, or ImageRejected with a message for the uploader."""
     data = fileobj if isinstance(fileobj, bytes) else read_at_most(fileobj, max_bytes + 1)
     if len(data) > max_bytes:
-        raise ImageRejected(
-            _("The image is larger than %(limit)s MB.") % {"limit": format_megabytes(max_bytes)}, "too_large"
-        )
+        raise ImageRejected(_("The image is larger than %(limit)s MB.") % {"limit": format_megabytes(max_bytes)}, "too_large")
     if not data:
         raise ImageRejected(_("The file is empty."), "empty")
     try:

@@ -88,19 +88,17 @@ class Column(models.Model):
         PUBLISHED = "published", _("published")
 
     title = models.CharField(_("title"), max_length=120)
-    slug = models.SlugField(_("slug"), max_length=60, unique=True, blank=True, help_text=_("Part of the column's address; leave empty to derive it from the title."))
+    slug = models.SlugField(
+        _("slug"), max_length=60, unique=True, blank=True, help_text=_("Part of the column's address; leave empty to derive it from the title.")
+    )
     tagline = models.CharField(_("tagline"), max_length=200, blank=True)
     intro = models.TextField(_("introduction (Markdown)"), blank=True)
     intro_html = models.TextField(_("introduction (HTML)"), blank=True, editable=False)
     cover = CleanImageField(_("cover image"), upload_to="covers/%Y/", blank=True)
-    category = models.ForeignKey(
-        Category, verbose_name=_("category"), on_delete=models.SET_NULL, null=True, blank=True, related_name="columns"
-    )
+    category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.SET_NULL, null=True, blank=True, related_name="columns")
     authors = models.ManyToManyField(Author, verbose_name=_("authors"), related_name="columns", blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
-    is_free = models.BooleanField(
-        _("free column"), default=False, help_text=_("Every article opens in full for everyone; the column has no prices.")
-    )
+    is_free = models.BooleanField(_("free column"), default=False, help_text=_("Every article opens in full for everyone; the column has no prices."))
     stated_reader_count = models.PositiveIntegerField(
         _("stated reader count"), default=0, help_text=_("Readers the column had before it came here (from an import).")
     )
@@ -212,9 +210,7 @@ class Article(models.Model):
         PUBLISHED = "published", _("published")
 
     column = models.ForeignKey(Column, verbose_name=_("column"), on_delete=models.CASCADE, related_name="articles")
-    section = models.ForeignKey(
-        Section, verbose_name=_("section"), on_delete=models.SET_NULL, null=True, blank=True, related_name="articles"
-    )
+    section = models.ForeignKey(Section, verbose_name=_("section"), on_delete=models.SET_NULL, null=True, blank=True, related_name="articles")
     number = models.PositiveIntegerField(_("number"), help_text=_("Order within the column; empty to put it last."), blank=True)
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(
@@ -263,9 +259,7 @@ class Article(models.Model):
         verbose_name_plural = _("articles")
         constraints = [
             models.UniqueConstraint(fields=["column", "number"], name="unique_article_number_per_column"),
-            models.UniqueConstraint(
-                fields=["column", "import_ref"], condition=~Q(import_ref=""), name="unique_import_ref_per_column"
-            ),
+            models.UniqueConstraint(fields=["column", "import_ref"], condition=~Q(import_ref=""), name="unique_import_ref_per_column"),
         ]
         indexes = [
             models.Index(fields=["column", "status", "published_at"], name="article_column_idx"),
@@ -308,11 +302,7 @@ class Article(models.Model):
 
     @property
     def is_visible(self):
-        return (
-            self.status == self.Status.PUBLISHED
-            and self.published_at <= timezone.now()
-            and self.column.status == Column.Status.PUBLISHED
-        )
+        return self.status == self.Status.PUBLISHED and self.published_at <= timezone.now() and self.column.status == Column.Status.PUBLISHED
 
 
 class ImportBatch(models.Model):
@@ -336,13 +326,9 @@ class ImportBatch(models.Model):
     # A task works on these; the others are at rest.
     IN_PROGRESS = (Status.ANALYZING, Status.QUEUED, Status.RUNNING)
 
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.SET_NULL, null=True, related_name="+"
-    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
-    column = models.ForeignKey(
-        Column, verbose_name=_("target column"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    column = models.ForeignKey(Column, verbose_name=_("target column"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     format = models.CharField(_("format"), max_length=20, blank=True, help_text=_("Empty: detected per file."))
     split = models.CharField(_("split"), max_length=20, default="auto")
     free_first = models.PositiveSmallIntegerField(_("free articles per document"), null=True, blank=True)

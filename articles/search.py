@@ -155,8 +155,7 @@ def gin_matches_only():
     names = list(PLANNER_SETTINGS)
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT " + ", ".join(f"current_setting('{name}')" for name in names) + ", "
-            + ", ".join(f"set_config('{name}', %s, false)" for name in names),
+            "SELECT " + ", ".join(f"current_setting('{name}')" for name in names) + ", " + ", ".join(f"set_config('{name}', %s, false)" for name in names),
             [PLANNER_SETTINGS[name] for name in names],
         )
         before = cursor.fetchone()[: len(names)]
@@ -177,9 +176,7 @@ def restore_planner_settings(settings_before: dict[str, str]) -> None:
     if raw is None or raw.closed or raw.broken or raw.info.transaction_status == pq.TransactionStatus.INERROR:
         return
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT " + ", ".join(f"set_config('{name}', %s, false)" for name in settings_before), list(settings_before.values())
-        )
+        cursor.execute("SELECT " + ", ".join(f"set_config('{name}', %s, false)" for name in settings_before), list(settings_before.values()))
 
 
 def by_access(readable: Q | None, full, public):
@@ -456,9 +453,7 @@ def match_spans(text: str, terms: list[str]) -> list[tuple[int, int]]:
         start = folded.find(term)
         while start != -1 and len(spans) < MAX_MARKED_SPANS:
             end = start + len(term)
-            whole_word = not latin or (
-                (start == 0 or folded[start - 1] not in LATIN_CHAR) and (end == len(folded) or folded[end] not in LATIN_CHAR)
-            )
+            whole_word = not latin or ((start == 0 or folded[start - 1] not in LATIN_CHAR) and (end == len(folded) or folded[end] not in LATIN_CHAR))
             if whole_word and not any(taken[start:end]):
                 taken[start:end] = [True] * (end - start)
                 spans.append((start, end) if origin is None else (origin[start], origin[end - 1] + 1))

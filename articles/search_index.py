@@ -47,6 +47,7 @@ POSTGRES_UNINSTALL = [
     f"ALTER TABLE articles_article DROP COLUMN IF EXISTS {PUBLIC_VECTOR}",
 ]
 
+
 def column_document(*, title: str, tagline: str, intro_html: str, author_names: list[str]) -> str:
     """The stored search document of a column: what it is found by."""
     return index_text(title, tagline, html_to_text(intro_html), " ".join(author_names))
@@ -54,8 +55,7 @@ def column_document(*, title: str, tagline: str, intro_html: str, author_names: 
 
 COLUMN_VECTOR = "search_vector"
 COLUMN_POSTGRES_INSTALL = [
-    f"ALTER TABLE articles_column ADD COLUMN {COLUMN_VECTOR} tsvector "
-    "GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, search_document)) STORED",
+    f"ALTER TABLE articles_column ADD COLUMN {COLUMN_VECTOR} tsvector GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, search_document)) STORED",
     f"CREATE INDEX column_search_idx ON articles_column USING gin ({COLUMN_VECTOR})",
 ]
 COLUMN_POSTGRES_UNINSTALL = [
@@ -66,13 +66,9 @@ COLUMN_POSTGRES_UNINSTALL = [
 _columns = ", ".join(DOCUMENT_COLUMNS)
 _new = ", ".join(f"new.{column}" for column in DOCUMENT_COLUMNS)
 _old = ", ".join(f"old.{column}" for column in DOCUMENT_COLUMNS)
-SQLITE_TABLE = (
-    f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5({_columns}, "
-    "content='articles_article', content_rowid='id', tokenize='unicode61')"
-)
+SQLITE_TABLE = f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5({_columns}, content='articles_article', content_rowid='id', tokenize='unicode61')"
 SQLITE_TRIGGERS = {
-    f"{FTS_TABLE}_insert": f"AFTER INSERT ON articles_article BEGIN "
-    f"INSERT INTO {FTS_TABLE}(rowid, {_columns}) VALUES (new.id, {_new}); END",
+    f"{FTS_TABLE}_insert": f"AFTER INSERT ON articles_article BEGIN INSERT INTO {FTS_TABLE}(rowid, {_columns}) VALUES (new.id, {_new}); END",
     f"{FTS_TABLE}_delete": f"AFTER DELETE ON articles_article BEGIN "
     f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, {_columns}) VALUES ('delete', old.id, {_old}); END",
     f"{FTS_TABLE}_update": f"AFTER UPDATE OF {_columns} ON articles_article BEGIN "

@@ -30,9 +30,35 @@ from articles.dictionary import BYTES_PER_CHARACTER, Dictionary, load
 # Words jieba's general dictionary lacks but readers of these columns type; without them
 # 提示词 would only be found as 提示 and 词 separately.
 DOMAIN_WORDS = (
-    "提示词", "大模型", "智能体", "工作流", "知识库", "文生图", "文生视频", "图生视频", "分镜", "分镜脚本",
-    "短视频", "私域", "私域流量", "副业", "变现", "小红书", "公众号", "视频号", "自媒体", "出海", "独立开发",
-    "微调", "向量数据库", "多模态", "开源模型", "算力", "爆款", "种子用户", "复盘",
+    "提示词",
+    "大模型",
+    "智能体",
+    "工作流",
+    "知识库",
+    "文生图",
+    "文生视频",
+    "图生视频",
+    "分镜",
+    "分镜脚本",
+    "短视频",
+    "私域",
+    "私域流量",
+    "副业",
+    "变现",
+    "小红书",
+    "公众号",
+    "视频号",
+    "自媒体",
+    "出海",
+    "独立开发",
+    "微调",
+    "向量数据库",
+    "多模态",
+    "开源模型",
+    "算力",
+    "爆款",
+    "种子用户",
+    "复盘",
 )
 
 HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -92,7 +118,7 @@ def index_tokens(text: str) -> list[str]:
         for start, character in enumerate(run):
             append(character)
             at = start * BYTES_PER_CHARACTER
-            for word in words_starting(encoded[at:at + span]):
+            for word in words_starting(encoded[at : at + span]):
                 append(word.decode())
     return tokens
 
@@ -136,9 +162,7 @@ def best_split(sentence: str, words: Dictionary) -> list[str]:
     for start in range(length - 1, -1, -1):
         # A character that starts no word is a word of its own, of frequency 1.
         found = words.frequencies_at(encoded, start * BYTES_PER_CHARACTER) or [(1, 1)]
-        route[start] = max(
-            (log(frequency) - log_total + route[start + size][0], start + size - 1) for size, frequency in found
-        )
+        route[start] = max((log(frequency) - log_total + route[start + size][0], start + size - 1) for size, frequency in found)
     cut = []
     start = 0
     while start < length:

@@ -51,9 +51,7 @@ def attach_figures(columns) -> list[Column]:
     readers = active_reader_counts(ids)
     plans = plans_by_column(ids)
     for column in columns:
-        column.figures = ColumnFigures(
-            readers=column.stated_reader_count + readers.get(column.pk, 0), plans=plans.get(column.pk, [])
-        )
+        column.figures = ColumnFigures(readers=column.stated_reader_count + readers.get(column.pk, 0), plans=plans.get(column.pk, []))
     return columns
 
 
@@ -100,12 +98,7 @@ def article_for_reader(pk: int, user=None) -> Article:
 
 
 def _reading_pass_query(*, pk: int, user_pk: int, now):
-    article = (
-        Article.objects.filter(pk=pk)
-        .order_by()
-        .annotate(**access_annotations(user_pk, at=now))
-        .values_list(*READING_PASS_FIELDS)
-    )
+    article = Article.objects.filter(pk=pk).order_by().annotate(**access_annotations(user_pk, at=now)).values_list(*READING_PASS_FIELDS)
     return user_row_queryset(pk=user_pk), article
 
 

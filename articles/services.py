@@ -9,9 +9,7 @@ from articles.models import Article, Author, Column
 
 def column_refresh_stats(*, column_id: int) -> None:
     """Recount a column's published articles and its last update in one UPDATE."""
-    published = Article.objects.filter(
-        column_id=OuterRef("pk"), status=Article.Status.PUBLISHED, published_at__lte=timezone.now()
-    ).values("column_id")
+    published = Article.objects.filter(column_id=OuterRef("pk"), status=Article.Status.PUBLISHED, published_at__lte=timezone.now()).values("column_id")
     Column.objects.filter(pk=column_id).update(
         article_count=Coalesce(Subquery(published.annotate(n=Count("pk")).values("n")), 0),
         last_published_at=Subquery(published.annotate(last=Max("published_at")).values("last")),

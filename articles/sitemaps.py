@@ -111,6 +111,4 @@ def sitemap_index(request):
 
 @require_safe
 def robots_txt(request):
-    return render(
-        request, "robots.txt", {"sitemap_url": absolute_url(reverse("sitemap-index"))}, content_type="text/plain; charset=utf-8"
-    )
+    return render(request, "robots.txt", {"sitemap_url": absolute_url(reverse("sitemap-index"))}, content_type="text/plain; charset=utf-8")

@@ -38,15 +38,69 @@ RESULT_PREFIX = "BENCH-RESULT "
 # Generation: pure, no Django, so tests can import it.
 
 TOPICS = [
-    "AI写作", "Sora", "ChatGPT", "副业", "职场", "理财", "基金定投", "读书", "英语口语", "Python",
-    "产品经理", "短视频", "小红书运营", "私域流量", "摄影", "健身", "育儿", "历史", "心理学", "跨境电商",
-    "独立开发", "求职面试", "宏观经济", "美股", "AI绘画", "Midjourney", "提示词", "公众号写作", "播客", "设计",
-    "数据分析", "前端开发", "出海", "自媒体", "咖啡", "旅行", "投资", "创业", "法律常识", "中医养生",
+    "AI写作",
+    "Sora",
+    "ChatGPT",
+    "副业",
+    "职场",
+    "理财",
+    "基金定投",
+    "读书",
+    "英语口语",
+    "Python",
+    "产品经理",
+    "短视频",
+    "小红书运营",
+    "私域流量",
+    "摄影",
+    "健身",
+    "育儿",
+    "历史",
+    "心理学",
+    "跨境电商",
+    "独立开发",
+    "求职面试",
+    "宏观经济",
+    "美股",
+    "AI绘画",
+    "Midjourney",
+    "提示词",
+    "公众号写作",
+    "播客",
+    "设计",
+    "数据分析",
+    "前端开发",
+    "出海",
+    "自媒体",
+    "咖啡",
+    "旅行",
+    "投资",
+    "创业",
+    "法律常识",
+    "中医养生",
 ]
 TITLE_PREFIXES = ["", "", "", "老王的", "小白学", "每天一点", "深度", "极简", "硬核", "普通人的", "打工人的", "一人公司的", "零基础", "高效"]
 TITLE_FORMS = [
-    "，从入门到精通", "实战手册", "研究所", "笔记", "周刊", "日报", "训练营", "百问", "通关指南", "工具箱",
-    "进阶课", "内参", "观察", "手记", "精选", "私房课", "30讲", "案例库", "一本通", "成长营",
+    "，从入门到精通",
+    "实战手册",
+    "研究所",
+    "笔记",
+    "周刊",
+    "日报",
+    "训练营",
+    "百问",
+    "通关指南",
+    "工具箱",
+    "进阶课",
+    "内参",
+    "观察",
+    "手记",
+    "精选",
+    "私房课",
+    "30讲",
+    "案例库",
+    "一本通",
+    "成长营",
 ]
 SLUG_WORDS = ["ai", "sora", "gpt", "money", "pm", "dev", "read", "work", "fit", "mom", "trip", "biz", "data", "pro", "note"]
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
@@ -60,8 +114,20 @@ SUBJECTS = ["我们", "很多人", "普通人", "这个工具", "这套方法", 
 ADVERBS = ["其实", "往往", "正在", "已经", "完全可以", "首先需要", "最好先", "一直在", "很容易", "慢慢学会"]
 VERBS = ["理解", "掌握", "忽视", "重新审视", "拆解", "复用", "验证", "优化", "记录", "对比", "坚持练习", "总结"]
 OBJECTS = [
-    "背后的底层逻辑", "每一个细节", "用户真正的需求", "内容的节奏", "选题和标题", "数据背后的变化", "自己的工作流",
-    "提示词的写法", "长期复利的力量", "第一批种子用户", "分镜脚本", "成本和收益", "最小可行版本", "行业的发展脉络",
+    "背后的底层逻辑",
+    "每一个细节",
+    "用户真正的需求",
+    "内容的节奏",
+    "选题和标题",
+    "数据背后的变化",
+    "自己的工作流",
+    "提示词的写法",
+    "长期复利的力量",
+    "第一批种子用户",
+    "分镜脚本",
+    "成本和收益",
+    "最小可行版本",
+    "行业的发展脉络",
 ]
 ENDINGS = ["。", "。", "。", "！", "？", "，这一点非常关键。", "，后面会详细展开。", "，一定要亲自试一试。", "，效果会好很多。"]
 LATIN_ASIDES = ["（比如 ChatGPT、Claude）", "（Runway Gen-3 就是典型）", "，大约能节省 30% 的时间", "（英文叫 Prompt）", "，参考 2024 年的数据"]
@@ -129,12 +195,14 @@ def hex_digits(rng: random.Random, length: int) -> str:
 
 
 def post_heading(rng: random.Random, number: int, series: list[str], topic: str) -> str:
-    title = rng.choice([
-        f"{topic}{rng.choice(TITLE_NOUNS)}，{rng.choice(TITLE_HOOKS)}",
-        f"如何用{topic}{rng.choice(GOALS)}",
-        f"为什么{rng.choice(SUBJECTS)}{rng.choice(ADVERBS)}{rng.choice(VERBS)}{rng.choice(OBJECTS)}",
-        f"{rng.choice(TITLE_HOOKS)}：{topic}{rng.choice(TITLE_NOUNS)}",
-    ])
+    title = rng.choice(
+        [
+            f"{topic}{rng.choice(TITLE_NOUNS)}，{rng.choice(TITLE_HOOKS)}",
+            f"如何用{topic}{rng.choice(GOALS)}",
+            f"为什么{rng.choice(SUBJECTS)}{rng.choice(ADVERBS)}{rng.choice(VERBS)}{rng.choice(OBJECTS)}",
+            f"{rng.choice(TITLE_HOOKS)}：{topic}{rng.choice(TITLE_NOUNS)}",
+        ]
+    )
     prefix = f"{rng.choice(series)}：" if series else ""
     return f"{number:03d} {prefix}{title}"
 
@@ -193,7 +261,10 @@ def long_body(rng: random.Random, topic: str, author: str) -> str:
             blocks.append(f"![](https://static.xiaobot.net/file/{date(2024, 1, 1) + timedelta(days=rng.randint(0, 330))}/518627/{hex_digits(rng, 32)}.webp)")
         elif kind < 0.8:
             blocks.append(f" _{paragraph(rng, topic, (1, 1))}_")
-    blocks += ["本篇分享完毕，谢谢大家!", f"最后，您订阅后，带上支付截图，加我微信 ： _{hex_digits(rng, 10)}_\n（24小时内回复），并且还可以加入本专栏配备的**【微信交流群】**"]
+    blocks += [
+        "本篇分享完毕，谢谢大家!",
+        f"最后，您订阅后，带上支付截图，加我微信 ： _{hex_digits(rng, 10)}_\n（24小时内回复），并且还可以加入本专栏配备的**【微信交流群】**",
+    ]
     return "\n\n".join(blocks)
 
 
@@ -314,7 +385,7 @@ def run_once(pages_dir: Path, run_dir: Path, *, expected_articles: int, profile:
         command.append("--profile")
     finished = subprocess.run(command, env=environment, cwd=ROOT, stdout=subprocess.PIPE, text=True, check=True)
     line = next(line for line in reversed(finished.stdout.splitlines()) if line.startswith(RESULT_PREFIX))
-    return json.loads(line[len(RESULT_PREFIX):])
+    return json.loads(line[len(RESULT_PREFIX) :])
 
 
 def main() -> int:

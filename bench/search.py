@@ -88,7 +88,9 @@ def main() -> int:
                 total = articles.count()
                 page = attach_snippets(reader, articles[:12], query.terms)
                 timings.setdefault(f"{reader_name} {text}", []).append((time.perf_counter() - started) * 1000)
-            print(f"{reader_name:9} {text:8} {total:6} results  p50 {statistics.median(timings[f'{reader_name} {text}']):6.1f} ms  p95 {percentile(timings[f'{reader_name} {text}'], 0.95):6.1f} ms  ({len(page)} shown)")
+            print(
+                f"{reader_name:9} {text:8} {total:6} results  p50 {statistics.median(timings[f'{reader_name} {text}']):6.1f} ms  p95 {percentile(timings[f'{reader_name} {text}'], 0.95):6.1f} ms  ({len(page)} shown)"
+            )
     every = [value for values in timings.values() for value in values]
     p50, p95 = statistics.median(every), percentile(every, 0.95)
     print(f"all searches: p50 {p50:.1f} ms, p95 {p95:.1f} ms")

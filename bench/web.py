@@ -275,9 +275,7 @@ def main() -> int:
     print(f"{site['columns']} columns, {site['articles']} articles on {site['vendor']} (loaded in {site['load_seconds']} s)", flush=True)
 
     base = f"http://127.0.0.1:{args.port}"
-    server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "--config", "portal/gunicorn.conf.py", "portal.wsgi"], env=environment, cwd=ROOT
-    )
+    server = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "--config", "portal/gunicorn.conf.py", "portal.wsgi"], env=environment, cwd=ROOT)
     try:
         wait_until_up(base)
         search = [f"/search/?q={urllib.request.quote(word)}" for word in SEARCH_WORDS]
@@ -295,7 +293,7 @@ def main() -> int:
         for _, paths, cookie, _connections in targets:
             check_url(base, paths[0], cookie)
         member_page = urllib.request.urlopen(urllib.request.Request(base + site["article"], headers={"Cookie": site["cookie"]})).read().decode()
-        if "paywall" in member_page and "class=\"paywall" in member_page:
+        if "paywall" in member_page and 'class="paywall' in member_page:
             raise SystemExit("the member sees the paywall: the benchmark would not measure a full article")
         for _, paths, cookie, _connections in [("bare", ["/bench/bare/"], "", args.connections), *targets]:
             wrk(base, paths, duration=2, connections=args.connections, cookie=cookie)  # warm up
@@ -366,7 +364,11 @@ def main() -> int:
             if sorted(memory) != sorted(workers):
                 failures.append("a worker was replaced during the run; its memory was not measured over 10,000 requests")
             biggest = max(memory.values())
-            print(f"\nworkers: {len(memory)}, each after ≥ {REQUESTS_PER_WORKER:,} requests on average: RSS " + ", ".join(f"{mb:.0f}" for mb in memory.values()) + " MB")
+            print(
+                f"\nworkers: {len(memory)}, each after ≥ {REQUESTS_PER_WORKER:,} requests on average: RSS "
+                + ", ".join(f"{mb:.0f}" for mb in memory.values())
+                + " MB"
+            )
             if biggest > RSS_BUDGET_MB:
                 failures.append(f"a worker uses {biggest:.0f} MB > {RSS_BUDGET_MB:.0f} MB")
     finally:

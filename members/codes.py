@@ -126,11 +126,7 @@ def codes_in_batch(first_pk: int):
     first = RedeemCode.objects.filter(pk=first_pk).first()
     if first is None:
         return RedeemCode.objects.none()
-    return (
-        RedeemCode.objects.filter(column_id=first.column_id, created_at=first.created_at, batch=first.batch)
-        .select_related("column")
-        .order_by("pk")
-    )
+    return RedeemCode.objects.filter(column_id=first.column_id, created_at=first.created_at, batch=first.batch).select_related("column").order_by("pk")
 
 
 def code_redeem(*, user, raw_code: str) -> Membership:

@@ -76,8 +76,6 @@ def discount_for(coupon, price_fen: int) -> int:
     return max(0, min(off, price_fen - 1))
 
 
-
-
 @dataclass(frozen=True)
 class PriceQuote:
     """What the checkout page shows before an order exists; order_create computes the same."""

@@ -6,9 +6,7 @@ from members.coupons import CouponError, coupon_for_checkout
 
 class CheckoutForm(forms.Form):
     provider = forms.ChoiceField(label=_("Pay with"), widget=forms.RadioSelect)
-    coupon = forms.CharField(
-        label=_("Coupon"), max_length=64, required=False, widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"})
-    )
+    coupon = forms.CharField(label=_("Coupon"), max_length=64, required=False, widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}))
     # A fresh token per rendered form: submitting the same form twice finds the same order.
     checkout_token = forms.UUIDField(widget=forms.HiddenInput)
     next = forms.CharField(widget=forms.HiddenInput, required=False)

@@ -42,9 +42,7 @@ class Plan(models.Model):
 class MembershipQuerySet(models.QuerySet):
     def active(self, at=None):
         at = at or timezone.now()
-        return self.filter(revoked_at__isnull=True, starts_at__lte=at).filter(
-            Q(expires_at__isnull=True) | Q(expires_at__gt=at)
-        )
+        return self.filter(revoked_at__isnull=True, starts_at__lte=at).filter(Q(expires_at__isnull=True) | Q(expires_at__gt=at))
 
 
 class Membership(models.Model):
@@ -62,9 +60,7 @@ class Membership(models.Model):
     expires_at = models.DateTimeField(_("expires"), null=True, blank=True, help_text=_("Empty for a lifetime membership."))
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
-    email_new_articles = models.BooleanField(
-        _("email new articles"), default=True, help_text=_("Send the reader each new article of this column by email.")
-    )
+    email_new_articles = models.BooleanField(_("email new articles"), default=True, help_text=_("Send the reader each new article of this column by email."))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modified"), auto_now=True)
 
@@ -108,8 +104,7 @@ class Coupon(models.Model):
         verbose_name_plural = _("coupons")
         constraints = [
             models.CheckConstraint(
-                condition=(Q(percent_off__isnull=False) & Q(amount_off_fen__isnull=True))
-                | (Q(percent_off__isnull=True) & Q(amount_off_fen__isnull=False)),
+                condition=(Q(percent_off__isnull=False) & Q(amount_off_fen__isnull=True)) | (Q(percent_off__isnull=True) & Q(amount_off_fen__isnull=False)),
                 name="coupon_percent_or_amount",
                 violation_error_message=_("Give either a percentage or an amount off, not both."),
             ),
@@ -158,13 +153,9 @@ class Order(models.Model):
     paid_at = models.DateTimeField(_("paid"), null=True, blank=True)
     refunded_at = models.DateTimeField(_("refunded"), null=True, blank=True)
     disputed_at = models.DateTimeField(_("disputed"), null=True, blank=True)
-    renews_automatically = models.BooleanField(
-        _("renews automatically"), default=False, help_text=_("The reader chose yearly automatic renewal at checkout.")
-    )
+    renews_automatically = models.BooleanField(_("renews automatically"), default=False, help_text=_("The reader chose yearly automatic renewal at checkout."))
     is_automatic_renewal = models.BooleanField(_("automatic renewal payment"), default=False)
-    subscription = models.ForeignKey(
-        "Subscription", verbose_name=_("subscription"), on_delete=models.PROTECT, null=True, blank=True, related_name="orders"
-    )
+    subscription = models.ForeignKey("Subscription", verbose_name=_("subscription"), on_delete=models.PROTECT, null=True, blank=True, related_name="orders")
     provider_invoice_id = models.CharField(_("invoice"), max_length=200, blank=True, db_index=True)
 
     class Meta:
@@ -175,13 +166,9 @@ class Order(models.Model):
             # The same checkout form submitted twice (double click, back and resubmit) is one order.
             models.UniqueConstraint(fields=["user", "checkout_token"], name="one_order_per_checkout_form"),
             models.CheckConstraint(condition=Q(amount_fen__gt=0), name="order_amount_positive"),
-            models.CheckConstraint(
-                condition=Q(status="paid", paid_at__isnull=False) | ~Q(status="paid"), name="paid_order_has_paid_at"
-            ),
+            models.CheckConstraint(condition=Q(status="paid", paid_at__isnull=False) | ~Q(status="paid"), name="paid_order_has_paid_at"),
             # A renewal invoice delivered as several events (invoice.paid, invoice.payment_succeeded) is one order.
-            models.UniqueConstraint(
-                fields=["provider", "provider_invoice_id"], condition=Q(is_automatic_renewal=True), name="one_renewal_order_per_invoice"
-            ),
+            models.UniqueConstraint(fields=["provider", "provider_invoice_id"], condition=Q(is_automatic_renewal=True), name="one_renewal_order_per_invoice"),
         ]
         indexes = [models.Index(fields=["user", "-created_at"], name="order_user_idx")]
 
@@ -256,9 +243,7 @@ class MembershipGrant(models.Model):
     membership = models.ForeignKey(Membership, verbose_name=_("membership"), on_delete=models.CASCADE, related_name="grants")
     source = models.CharField(_("source"), max_length=20, choices=Membership.Source.choices)
     order = models.OneToOneField(Order, verbose_name=_("order"), on_delete=models.PROTECT, null=True, blank=True, related_name="grant")
-    code = models.OneToOneField(
-        "RedeemCode", verbose_name=_("redeem code"), on_delete=models.PROTECT, null=True, blank=True, related_name="grant"
-    )
+    code = models.OneToOneField("RedeemCode", verbose_name=_("redeem code"), on_delete=models.PROTECT, null=True, blank=True, related_name="grant")
     days = models.PositiveIntegerField(_("days"), null=True, blank=True)
     lifetime = models.BooleanField(_("lifetime"), default=False)
     expires_after = models.DateTimeField(_("expires after this grant"), null=True, blank=True)
@@ -311,16 +296,12 @@ class RedeemCode(models.Model):
         EXPIRED = "expired", _("expired")
 
     code = models.CharField(_("code"), max_length=32, unique=True, editable=False)
-    column = models.ForeignKey(
-        "articles.Column", verbose_name=_("column"), on_delete=models.PROTECT, related_name="redeem_codes"
-    )
+    column = models.ForeignKey("articles.Column", verbose_name=_("column"), on_delete=models.PROTECT, related_name="redeem_codes")
     days = models.PositiveIntegerField(_("days"), null=True, blank=True)
     lifetime = models.BooleanField(_("lifetime"), default=False)
     batch = models.CharField(_("batch"), max_length=100, blank=True, help_text=_("Where this batch went, e.g. “WeChat group, May”."))
     expires_at = models.DateTimeField(_("redeem before"), null=True, blank=True, help_text=_("Empty: the code never expires."))
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     redeemed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -344,9 +325,7 @@ class RedeemCode(models.Model):
                 name="redeem_code_days_or_lifetime",
             ),
             # redeemed_at alone marks a code used, so it stays used if the reader's account is deleted.
-            models.CheckConstraint(
-                condition=Q(redeemed_by__isnull=True) | Q(redeemed_at__isnull=False), name="redeemed_code_has_redeemed_at"
-            ),
+            models.CheckConstraint(condition=Q(redeemed_by__isnull=True) | Q(redeemed_at__isnull=False), name="redeemed_code_has_redeemed_at"),
         ]
         indexes = [models.Index(fields=["column", "created_at"], name="redeem_code_batch_idx")]
 
@@ -463,11 +442,7 @@ class FeedKey(models.Model):
         ordering = ["-created_at"]
         verbose_name = _("private feed key")
         verbose_name_plural = _("private feed keys")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["user", "column"], condition=Q(revoked_at__isnull=True), name="one_live_feed_key_per_reader_and_column"
-            )
-        ]
+        constraints = [models.UniqueConstraint(fields=["user", "column"], condition=Q(revoked_at__isnull=True), name="one_live_feed_key_per_reader_and_column")]
 
     def __str__(self):
         return f"{self.user} · {self.column}"

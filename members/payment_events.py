@@ -28,9 +28,7 @@ class EventResult:
     outcome: str
 
 
-def payment_event_apply(
-    *, provider: str, event_id: str, event_type: str, payload: dict, handler: Callable[[dict], EventResult]
-) -> PaymentEvent | None:
+def payment_event_apply(*, provider: str, event_id: str, event_type: str, payload: dict, handler: Callable[[dict], EventResult]) -> PaymentEvent | None:
     """Record the event and let `handler` act on it, in one transaction. None for a redelivery.
 
     RetryLater and any other error from the handler propagate, and the event is not recorded."""
@@ -39,9 +37,7 @@ def payment_event_apply(
             # A savepoint: on PostgreSQL a concurrent delivery of the same event waits here for the
             # first one to commit, then fails the unique constraint and leaves without doing anything.
             with transaction.atomic():
-                event = PaymentEvent.objects.create(
-                    provider=provider, event_id=event_id[:200], event_type=event_type[:100], payload=payload
-                )
+                event = PaymentEvent.objects.create(provider=provider, event_id=event_id[:200], event_type=event_type[:100], payload=payload)
         except IntegrityError:
             return None
         result = handler(payload)

@@ -89,8 +89,6 @@ def owed_total_fen(commissions) -> int:
     return commissions.filter(status=Commission.Status.OWED).aggregate(total=Sum("amount_fen"))["total"] or 0
 
 
-
-
 @dataclass(frozen=True)
 class ReferralLink:
     title: str

@@ -57,11 +57,7 @@ def forget_member_columns(user) -> None:
 
 def active_reader_counts(column_ids) -> dict[int, int]:
     rows = (
-        Membership.objects.active()
-        .filter(column_id__in=list(column_ids))
-        .values("column_id")
-        .annotate(readers=Count("pk"))
-        .values_list("column_id", "readers")
+        Membership.objects.active().filter(column_id__in=list(column_ids)).values("column_id").annotate(readers=Count("pk")).values_list("column_id", "readers")
     )
     return dict(rows)
 
@@ -85,12 +81,7 @@ def bookshelf(user) -> list[Membership]:
     Each membership also carries `auto_renewal`, the subscription that may still renew it (or
     None), and `renew_offered`: an annual membership ending within RENEW_OFFER_DAYS, or ended,
     that nothing will renew automatically."""
-    memberships = list(
-        Membership.objects.filter(user=user)
-        .select_related("column")
-        .prefetch_related("column__authors")
-        .order_by("revoked_at", "-starts_at")
-    )
+    memberships = list(Membership.objects.filter(user=user).select_related("column").prefetch_related("column__authors").order_by("revoked_at", "-starts_at"))
     live = Subscription.objects.filter(user=user, status__in=LIVE_SUBSCRIPTION_STATUSES).order_by("created_at")
     subscriptions = {subscription.column_id: subscription for subscription in live}  # the newest per column
     soon = timezone.now() + timedelta(days=RENEW_OFFER_DAYS)
@@ -110,9 +101,7 @@ def renewing_subscription(user, column) -> Subscription | None:
     if not user.is_authenticated:
         return None
     return (
-        Subscription.objects.filter(user=user, column=column, status__in=LIVE_SUBSCRIPTION_STATUSES, cancel_at_period_end=False)
-        .order_by("-created_at")
-        .first()
+        Subscription.objects.filter(user=user, column=column, status__in=LIVE_SUBSCRIPTION_STATUSES, cancel_at_period_end=False).order_by("-created_at").first()
     )
 
 
@@ -122,9 +111,7 @@ def subscription_for_reader(user, pk: int) -> Subscription:
 
 
 def plan_for_sale(plan_id: int) -> Plan:
-    return get_object_or_404(
-        Plan.objects.select_related("column"), pk=plan_id, is_active=True, column__status="published", column__is_free=False
-    )
+    return get_object_or_404(Plan.objects.select_related("column"), pk=plan_id, is_active=True, column__status="published", column__is_free=False)
 
 
 def orders_of(user):
@@ -166,9 +153,7 @@ def column_dashboard(column, *, months: int = 12) -> ColumnDashboard:
     ends = [*starts[1:], now]
 
     def active_at(moment):
-        return Q(starts_at__lte=moment) & (Q(expires_at__isnull=True) | Q(expires_at__gt=moment)) & (
-            Q(revoked_at__isnull=True) | Q(revoked_at__gt=moment)
-        )
+        return Q(starts_at__lte=moment) & (Q(expires_at__isnull=True) | Q(expires_at__gt=moment)) & (Q(revoked_at__isnull=True) | Q(revoked_at__gt=moment))
 
     memberships = Membership.objects.filter(column=column)
     at_ends = memberships.aggregate(**{f"m{index}": Count("pk", filter=active_at(end)) for index, end in enumerate(ends)})

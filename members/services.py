@@ -308,9 +308,7 @@ def subscription_sync(
 def coupon_count_use(*, coupon_id: int) -> None:
     """Count a paid use. Availability was checked when the order was made; an order made before the
     limit was reached and paid after it is still honoured, as the reader was promised that price."""
-    updated = Coupon.objects.filter(pk=coupon_id).filter(Q(max_uses__isnull=True) | Q(used_count__lt=F("max_uses"))).update(
-        used_count=F("used_count") + 1
-    )
+    updated = Coupon.objects.filter(pk=coupon_id).filter(Q(max_uses__isnull=True) | Q(used_count__lt=F("max_uses"))).update(used_count=F("used_count") + 1)
     if not updated:
         logger.warning("Coupon %s was used past its limit by an order made before the limit was reached", coupon_id)
 

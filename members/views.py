@@ -76,9 +76,7 @@ def subscription_renewal(request, pk):
     if subscription.renews:
         messages.success(request, _("Automatic renewal is on again: the next year is charged on %(date)s.") % {"date": date})
     else:
-        messages.success(
-            request, _("Automatic renewal is cancelled. Nothing more will be charged, and you keep reading until %(date)s.") % {"date": date}
-        )
+        messages.success(request, _("Automatic renewal is cancelled. Nothing more will be charged, and you keep reading until %(date)s.") % {"date": date})
     return redirect("members:my-columns")
 
 
@@ -105,9 +103,7 @@ def checkout(request, plan_id):
     next_url = safe_next(request, plan.column.get_absolute_url())
     raw_code = request.GET.get("coupon", "")
     already_renewing = renewing_subscription(request.user, plan.column)
-    offers_renewal = (
-        plan.kind == Plan.Kind.ANNUAL and enabled_provider(stripe.StripeProvider.name) is not None and already_renewing is None
-    )
+    offers_renewal = plan.kind == Plan.Kind.ANNUAL and enabled_provider(stripe.StripeProvider.name) is not None and already_renewing is None
     form = CheckoutForm(
         request.POST or None,
         providers=providers,
@@ -233,9 +229,7 @@ def wechat_pay(request, number):
             messages.success(request, _("Payment received. Welcome, you can read everything now."))
             return redirect(order.return_url or order.column.get_absolute_url())
         if order.status == Order.Status.PENDING:
-            messages.info(
-                request, _("WeChat Pay has not confirmed a payment for this order yet. If you have just paid, wait a moment and check again.")
-            )
+            messages.info(request, _("WeChat Pay has not confirmed a payment for this order yet. If you have just paid, wait a moment and check again."))
             return redirect(request.path)
         return redirect(order.get_absolute_url())
     try:

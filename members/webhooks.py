@@ -21,9 +21,7 @@ def stripe_webhook(request):
     if enabled_provider(stripe.StripeProvider.name) is None:
         raise Http404
     try:
-        event = stripe.event_from_webhook(
-            request.body, request.headers.get("Stripe-Signature", ""), secret=settings.STRIPE_WEBHOOK_SECRET
-        )
+        event = stripe.event_from_webhook(request.body, request.headers.get("Stripe-Signature", ""), secret=settings.STRIPE_WEBHOOK_SECRET)
     except stripe.SignatureError as error:
         logger.warning("Refused a Stripe webhook: %s", error)
         return HttpResponse(str(error), status=400, content_type="text/plain")

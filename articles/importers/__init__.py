@@ -25,8 +25,16 @@ from articles.importers.decoding import decode_document, normalize_newlines
 from articles.importers.detect import detect_format
 
 __all__ = [
-    "ArchiveLimits", "ArchiveMember", "DocumentError", "ParsedArticle", "ParsedColumn", "ParsedDocument",
-    "decode_document", "detect_format", "parse_document", "read_archive",
+    "ArchiveLimits",
+    "ArchiveMember",
+    "DocumentError",
+    "ParsedArticle",
+    "ParsedColumn",
+    "ParsedDocument",
+    "decode_document",
+    "detect_format",
+    "parse_document",
+    "read_archive",
 ]
 
 

@@ -123,9 +123,7 @@ def is_ignored(path: str) -> bool:
     return parts[0] == "__MACOSX" or any(part.startswith(".") for part in parts)
 
 
-def inflate(
-    archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int, *, path: str, filename: str, limits: ArchiveLimits
-) -> bytes:
+def inflate(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int, *, path: str, filename: str, limits: ArchiveLimits) -> bytes:
     """The member's bytes, stopping as soon as they exceed the budget whatever the header claimed.
 
     zipfile itself stops at the declared size and then fails the CRC check; counting here keeps the

@@ -44,9 +44,7 @@ ODD_CHAR_RE = re.compile(r"[\ue000-\uf8ff\U000f0000-\U0010ffff\x80-\x9f\ufffd]")
 def decode_document(data: bytes, filename: str, *, max_bytes: int = MAX_DOCUMENT_BYTES) -> str:
     """The text of an uploaded document with \\n newlines, or a DocumentError naming the file."""
     if len(data) > max_bytes:
-        raise DocumentError(
-            filename, f"文件有 {format_size(len(data))}，超过了单个文档 {format_size(max_bytes)} 的上限"
-        )
+        raise DocumentError(filename, f"文件有 {format_size(len(data))}，超过了单个文档 {format_size(max_bytes)} 的上限")
     if not data.strip():
         raise DocumentError(filename, "文件是空的")
     for magic, kind in MAGIC_NUMBERS:

@@ -24,10 +24,7 @@ class ImageCollector:
         self.warnings: list[str] = []
 
     def rewrite(self, lines: list[str]) -> list[str]:
-        return [
-            line if code else self.rewrite_line(line)
-            for line, code in zip(lines, fenced_code_mask(lines))
-        ]
+        return [line if code else self.rewrite_line(line) for line, code in zip(lines, fenced_code_mask(lines), strict=True)]
 
     def rewrite_line(self, line: str) -> str:
         if "![" in line:

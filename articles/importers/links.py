@@ -11,9 +11,7 @@ URL_RE = re.compile(URL_BODY)
 TRAILING_PUNCTUATION = ".,:;!?~"
 
 # Spans that already are code, links or HTML, matched first so the URLs inside them stay as they are.
-PROTECTED_OR_URL_RE = re.compile(
-    r"(?P<protected>`+[^`\n]*`+|!?\[[^\[\]\n]*\]\([^()\n]*\)|<[^<>\n]*>|^\[[^\[\]\n]*\]:.*$)|(?P<url>" + URL_BODY + ")"
-)
+PROTECTED_OR_URL_RE = re.compile(r"(?P<protected>`+[^`\n]*`+|!?\[[^\[\]\n]*\]\([^()\n]*\)|<[^<>\n]*>|^\[[^\[\]\n]*\]:.*$)|(?P<url>" + URL_BODY + ")")
 
 HTML_BLOCK_START_RE = re.compile(r"^[ ]{0,3}<[A-Za-z/!?]")
 
@@ -27,7 +25,7 @@ def autolink_markdown(lines: list[str]) -> list[str]:
     linked = []
     in_html_block = False
     previous_blank = True
-    for line, code in zip(lines, fenced_code_mask(lines)):
+    for line, code in zip(lines, fenced_code_mask(lines), strict=True):
         blank = not line.strip()
         if previous_blank and not blank:
             in_html_block = bool(HTML_BLOCK_START_RE.match(line))
@@ -55,4 +53,4 @@ def split_trailing_punctuation(url: str) -> tuple[str, str]:
     stripped = url.rstrip(TRAILING_PUNCTUATION)
     if stripped.endswith("://") or len(stripped) <= len("http://"):
         return url, ""
-    return stripped, url[len(stripped):]
+    return stripped, url[len(stripped) :]

@@ -10,10 +10,22 @@ import re
 from articles.importers.links import URL_RE, split_trailing_punctuation
 
 # Backslash escapes are what Python-Markdown itself offers; it has none for "<" and "&".
-INLINE_ESCAPES = str.maketrans({
-    "\\": "\\\\", "`": "\\`", "*": "\\*", "_": "\\_", "[": "\\[", "]": "\\]",
-    "{": "\\{", "}": "\\}", "#": "\\#", "|": "\\|", "&": "&amp;", "<": "&lt;",
-})
+INLINE_ESCAPES = str.maketrans(
+    {
+        "\\": "\\\\",
+        "`": "\\`",
+        "*": "\\*",
+        "_": "\\_",
+        "[": "\\[",
+        "]": "\\]",
+        "{": "\\{",
+        "}": "\\}",
+        "#": "\\#",
+        "|": "\\|",
+        "&": "&amp;",
+        "<": "&lt;",
+    }
+)
 # Characters that only mean something at the start of a block: lists, quotes, admonitions,
 # fences, definition lists and ordered lists ("1. ").
 LINE_START_RE = re.compile(r"^(?:([-+>!])|(~)|(:)|([0-9]+)\.(?=[ \t]))")
@@ -27,7 +39,7 @@ def escape_line(text: str) -> str:
     position = 0
     for match in URL_RE.finditer(text):
         url, trailing = split_trailing_punctuation(match.group(0))
-        pieces.append(text[position:match.start()].translate(INLINE_ESCAPES))
+        pieces.append(text[position : match.start()].translate(INLINE_ESCAPES))
         # Python-Markdown reads entities inside an autolink: a literal "&amp;" in the text would
         # show as "&". Escaping every "&" keeps the text and the address exactly as written.
         pieces.append(f"<{url.replace('&', '&amp;')}>")

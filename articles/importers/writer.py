@@ -333,7 +333,11 @@ class DocumentWriter:
             if article.section:
                 first_place[article.section] = min(place, first_place.get(article.section, place))
         names = sorted(first_place, key=first_place.get)
-        sections = {} if self.column_created or not names else {section.title: section for section in Section.objects.filter(column=column, title__in=names).order_by()}
+        sections = (
+            {}
+            if self.column_created or not names
+            else {section.title: section for section in Section.objects.filter(column=column, title__in=names).order_by()}
+        )
         missing = [name for name in names if name not in sections]
         position = 0
         if missing and not self.column_created:

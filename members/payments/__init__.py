@@ -7,9 +7,7 @@ from members.payments.sandbox import SandboxProvider
 from members.payments.stripe import StripeProvider
 from members.payments.wechat import WechatPayProvider
 
-PROVIDERS: dict[str, PaymentProvider] = {
-    provider.name: provider for provider in (SandboxProvider(), StripeProvider(), WechatPayProvider(), ManualProvider())
-}
+PROVIDERS: dict[str, PaymentProvider] = {provider.name: provider for provider in (SandboxProvider(), StripeProvider(), WechatPayProvider(), ManualProvider())}
 
 
 def enabled_providers() -> list[PaymentProvider]:

@@ -389,9 +389,7 @@ def order_of_payment(*, number: str = "", invoice_id: str = "", payment_intent: 
 
 def charge_refunded(charge: dict, *, as_of=None) -> EventResult:
     payment_intent = ref_id(charge.get("payment_intent"))
-    order = order_of_payment(
-        number=text(mapping(charge, "metadata"), "order_number"), invoice_id=ref_id(charge.get("invoice")), payment_intent=payment_intent
-    )
+    order = order_of_payment(number=text(mapping(charge, "metadata"), "order_number"), invoice_id=ref_id(charge.get("invoice")), payment_intent=payment_intent)
     if order is None:
         return EventResult(order=None, outcome=f"kept: refund of {payment_intent or 'an unknown payment'}, no order yet")
     if charge.get("refunded") is not True:
@@ -433,9 +431,10 @@ def order_of_dispute(dispute: dict) -> Order | None:
 
 
 def dispute_closed_before(dispute_id: str) -> bool:
-    return bool(dispute_id) and PaymentEvent.objects.filter(
-        provider=StripeProvider.name, event_type="charge.dispute.closed", payload__data__object__id=dispute_id
-    ).exists()
+    return (
+        bool(dispute_id)
+        and PaymentEvent.objects.filter(provider=StripeProvider.name, event_type="charge.dispute.closed", payload__data__object__id=dispute_id).exists()
+    )
 
 
 def dispute_created(dispute: dict, *, as_of=None) -> EventResult:

@@ -277,11 +277,9 @@ def personal_data_removed(resource: dict) -> dict:
         kept.pop(field, None)
     payer = kept.get("payer")
     if isinstance(payer, dict):
-        kept["payer"] = {
-            "openid_hash": hmac.new(settings.SECRET_KEY.encode(), str(value).encode(), hashlib.sha256).hexdigest()[:32]
-            for name, value in payer.items()
-            if name in ("openid", "sp_openid", "sub_openid")
-        }
+        # One payer has one openid, under one of these names.
+        openids = [str(value) for name, value in payer.items() if name in ("openid", "sp_openid", "sub_openid")]
+        kept["payer"] = {"openid_hash": hmac.new(settings.SECRET_KEY.encode(), openids[-1].encode(), hashlib.sha256).hexdigest()[:32]} if openids else {}
     return kept
 
 
@@ -325,9 +323,7 @@ def transaction_apply(resource: dict) -> EventResult:
             raise PaymentMismatch(f"Order {order.number} was paid in {amount.get('currency')!r}, not CNY.")
         if type(amount.get("total")) is not int:
             raise PaymentMismatch(f"Order {order.number} has no total in WeChat Pay's record.")
-        _, activated = order_mark_paid(
-            order_id=order.pk, amount_fen=amount["total"], reference=str(resource.get("transaction_id") or "")[:200]
-        )
+        _, activated = order_mark_paid(order_id=order.pk, amount_fen=amount["total"], reference=str(resource.get("transaction_id") or "")[:200])
     except PaymentMismatch as error:
         # WeChat resending the notification would not change it; an editor settles it from the event log.
         logger.error("WeChat Pay payment not applied: %s", error)

@@ -101,8 +101,9 @@ def load_configured_keys(path: str, configured_serial: str) -> tuple[PlatformKey
     goes by the configured key id."""
     pem = Path(path).read_bytes()
     if b"BEGIN CERTIFICATE" in pem:
-        return tuple(certificate_key(certificate.public_bytes(serialization.Encoding.PEM).decode(), "configured")
-                     for certificate in x509.load_pem_x509_certificates(pem))
+        return tuple(
+            certificate_key(certificate.public_bytes(serialization.Encoding.PEM).decode(), "configured") for certificate in x509.load_pem_x509_certificates(pem)
+        )
     return (PlatformKey(configured_serial, serialization.load_pem_public_key(pem), None, "configured"),)
 
 
@@ -229,8 +230,7 @@ def certificate_decrypt(item: dict) -> tuple[str, str]:
         pem = aead_decrypt(encrypted).decode()
     except InvalidTag as error:
         raise WechatPayError(
-            "A platform certificate does not decrypt with DJANGO_WECHAT_PAY_API_V3_KEY: the key is wrong, "
-            "or the answer did not come from WeChat Pay."
+            "A platform certificate does not decrypt with DJANGO_WECHAT_PAY_API_V3_KEY: the key is wrong, or the answer did not come from WeChat Pay."
         ) from error
     certificate = certificate_key(pem, "downloaded")
     if serial_key(certificate.serial) != serial_key(item["serial_no"]):

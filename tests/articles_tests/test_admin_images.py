@@ -130,7 +130,7 @@ def test_pages_show_covers_with_srcset_and_intrinsic_size(client):
     column.refresh_from_db()
     html = client.get(column.get_absolute_url()).content.decode()
     assert f'src="{column.cover.url}"' in html
-    assert f'{default_storage.url(variant_name(column.cover.name, 640))} 640w' in html
+    assert f"{default_storage.url(variant_name(column.cover.name, 640))} 640w" in html
     assert 'width="1400" height="700"' in html and 'decoding="async"' in html
 
 

@@ -109,7 +109,7 @@ def test_uploaded_documents_are_kept_where_no_address_reaches_them(editor_client
     assert (Path(settings.PRIVATE_MEDIA_ROOT) / name).is_file()
     assert not (Path(settings.MEDIA_ROOT) / name).exists()
     with pytest.raises(ValueError):
-        stored.file.url
+        _ = stored.file.url
     # Even a copy left in the public media directory by an older version is never served.
     leftover = Path(settings.MEDIA_ROOT) / name
     leftover.parent.mkdir(parents=True, exist_ok=True)

@@ -17,7 +17,14 @@ def editor_client(client):
 
 @pytest.mark.parametrize(
     "name",
-    ["articles_column_changelist", "articles_article_changelist", "members_membership_changelist", "members_plan_changelist", "auth_user_changelist", "articles_importbatch_changelist"],
+    [
+        "articles_column_changelist",
+        "articles_article_changelist",
+        "members_membership_changelist",
+        "members_plan_changelist",
+        "auth_user_changelist",
+        "articles_importbatch_changelist",
+    ],
 )
 def test_admin_lists_do_not_grow_in_queries(editor_client, name):
     column = make_column()

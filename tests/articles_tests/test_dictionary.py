@@ -61,7 +61,7 @@ def test_other_domain_words_make_another_cache_file():
 
 def damaged(data: bytes, damage: str) -> bytes:
     middle = len(data) // 2
-    return {"truncated": data[:middle], "a flipped bit": data[:middle] + bytes([data[middle] ^ 1]) + data[middle + 1:], "empty": b""}[damage]
+    return {"truncated": data[:middle], "a flipped bit": data[:middle] + bytes([data[middle] ^ 1]) + data[middle + 1 :], "empty": b""}[damage]
 
 
 @pytest.mark.parametrize("damage", ["truncated", "a flipped bit", "empty"])

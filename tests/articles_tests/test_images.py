@@ -153,7 +153,7 @@ def test_variants_are_narrower_webp_copies_named_by_convention():
     clean = sanitize_image(image_bytes("JPEG", size=(1000, 500)), **LIMITS)
     copies = variants(clean)
     assert sorted(copies) == sorted(variant_name(clean.name, width) for width in (320, 640))
-    for name, data in copies.items():
+    for data in copies.values():
         image = reopen(data)
         assert image.format == "WEBP" and image.width in {320, 640} and image.height == image.width // 2
     size = stored_image_size(f"covers/2026/{clean.name}")

@@ -192,13 +192,32 @@ def test_a_book_is_named_by_its_title_line_and_loses_the_download_sites_lines_wh
 
 
 def test_dated_xiaobot_posts_keep_their_dates():
-    page = "\n".join([
-        "# 日更专栏_小报童_Awesome_XiaoBOT", "", "## 日更专栏介绍", "> 每天一篇", "",
-        "|名称|作者|读者数量|内容数量|更新时间|", "|---|---|---|---|---|",
-        "|[日更专栏](https://xiaobot.net/p/daily?refer=r)|某人|10人|2篇|2024-11-28|", "", "## 最近更新",
-        "### 002 第二天", "", "2024-11-28", "", "第二天的正文。", "",
-        "### 001 第一天", "", "发布时间：2024-11-27 21:15", "", "第一天的正文。", "",
-    ])
+    page = "\n".join(
+        [
+            "# 日更专栏_小报童_Awesome_XiaoBOT",
+            "",
+            "## 日更专栏介绍",
+            "> 每天一篇",
+            "",
+            "|名称|作者|读者数量|内容数量|更新时间|",
+            "|---|---|---|---|---|",
+            "|[日更专栏](https://xiaobot.net/p/daily?refer=r)|某人|10人|2篇|2024-11-28|",
+            "",
+            "## 最近更新",
+            "### 002 第二天",
+            "",
+            "2024-11-28",
+            "",
+            "第二天的正文。",
+            "",
+            "### 001 第一天",
+            "",
+            "发布时间：2024-11-27 21:15",
+            "",
+            "第一天的正文。",
+            "",
+        ]
+    )
     run(Upload("daily.md", page.encode()))
     dates = {article.number: local(article).strftime("%Y-%m-%d %H:%M") for article in Article.objects.all()}
     assert dates == {1: "2024-11-27 21:15", 2: "2024-11-28 08:00"}

@@ -38,9 +38,16 @@ def png_bytes(color="red"):
 
 def xiaobot_page(readers: int, posts: list[tuple[int, str, str]], updated="2024-11-28") -> bytes:
     lines = [
-        "# 测试专栏_小报童_Awesome_XiaoBOT", "", "## 测试专栏介绍", "> 一个测试专栏", "",
-        "|名称|作者|读者数量|内容数量|更新时间|", "|---|---|---|---|---|",
-        f"|[测试专栏](https://xiaobot.net/p/test?refer=abc)|作者甲|{readers}人|{len(posts)}篇|{updated}|", "", "## 最近更新",
+        "# 测试专栏_小报童_Awesome_XiaoBOT",
+        "",
+        "## 测试专栏介绍",
+        "> 一个测试专栏",
+        "",
+        "|名称|作者|读者数量|内容数量|更新时间|",
+        "|---|---|---|---|---|",
+        f"|[测试专栏](https://xiaobot.net/p/test?refer=abc)|作者甲|{readers}人|{len(posts)}篇|{updated}|",
+        "",
+        "## 最近更新",
     ]
     for number, title, body in sorted(posts, reverse=True):
         lines += [f"### {number:03d} 基础篇：{title}", "", body, ""]
@@ -240,7 +247,10 @@ def test_a_zip_with_an_escaping_path_is_refused_whole_and_writes_nothing(member)
 
 
 def test_gb18030_text_imports_and_undecodable_text_is_named():
-    report = run(Upload("gbk.md", "# 中文标题\n\n这是 GBK 编码的正文内容，编辑常常从旧系统导出这样的文件。\n".encode("gb18030")), Upload("latin.txt", bytes(range(0x80, 0x100)) * 8))
+    report = run(
+        Upload("gbk.md", "# 中文标题\n\n这是 GBK 编码的正文内容，编辑常常从旧系统导出这样的文件。\n".encode("gb18030")),
+        Upload("latin.txt", bytes(range(0x80, 0x100)) * 8),
+    )
     files = {file.filename: file for file in report.files}
     assert files["gbk.md"].ok and Article.objects.get().title == "中文标题"
     assert not files["latin.txt"].ok and "latin.txt" in files["latin.txt"].error

@@ -83,7 +83,12 @@ def test_an_overlapping_snapshot_adds_updates_and_keeps_edited_articles(numbered
 
     by_title = actions(file)
     assert [by_title[post_title(number)] for number in range(6, 16)] == [
-        Action.UPDATE, Action.KEPT_EDITED, Action.UNCHANGED, Action.UNCHANGED, Action.UNCHANGED, *[Action.CREATE] * 5
+        Action.UPDATE,
+        Action.KEPT_EDITED,
+        Action.UNCHANGED,
+        Action.UNCHANGED,
+        Action.UNCHANGED,
+        *[Action.CREATE] * 5,
     ]
     assert len(file.not_listed) == 5
     assert Article.objects.count() == 15

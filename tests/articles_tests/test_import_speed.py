@@ -53,6 +53,9 @@ def test_html_rendered_ahead_in_workers_is_what_rendering_here_gives(pages):
         rendered_here = Article(body=article.body)
         rendered_here.render()
         assert (article.body_html, article.preview_html, article.summary, article.word_count, article.has_more) == (
-            rendered_here.body_html, rendered_here.preview_html, rendered_here.summary, rendered_here.word_count, rendered_here.has_more,
+            rendered_here.body_html,
+            rendered_here.preview_html,
+            rendered_here.summary,
+            rendered_here.word_count,
+            rendered_here.has_more,
         )
-

@@ -8,7 +8,7 @@ from articles.markdown import count_words, cut_preview, html_to_text, reading_mi
 
 
 def test_markdown_renders_headings_lists_tables_and_callouts():
-    html = render_markdown("# 标题\n\n- 一\n- 二\n\n|a|b|\n|-|-|\n|1|2|\n\n!!! tip \"专家提醒\"\n    小心\n")
+    html = render_markdown('# 标题\n\n- 一\n- 二\n\n|a|b|\n|-|-|\n|1|2|\n\n!!! tip "专家提醒"\n    小心\n')
     assert '<h1 id="h-标题">标题</h1>' in html
     assert "<li>一</li>" in html
     assert "<table>" in html and "<td>1</td>" in html
@@ -22,13 +22,13 @@ def test_markdown_renders_headings_lists_tables_and_callouts():
         "[x](javascript:alert(1))",
         "[x](JaVaScRiPt:alert(1))",
         "[x](java&#115;cript:alert(1))",
-        "<a href=\"&#106;avascript:alert(1)\">x</a>",
+        '<a href="&#106;avascript:alert(1)">x</a>',
         "![x](data:text/html;base64,PHNjcmlwdD4=)",
         "<img src=x onerror=alert(1)>",
         "<svg onload=alert(1)>",
         "<iframe src=https://example.com></iframe>",
-        "<div style=\"background:url(javascript:alert(1))\">x</div>",
-        "<a href=\"vbscript:msgbox(1)\">x</a>",
+        '<div style="background:url(javascript:alert(1))">x</div>',
+        '<a href="vbscript:msgbox(1)">x</a>',
         "<p onclick=alert(1)>x</p>",
     ],
 )

@@ -6,18 +6,16 @@ from concurrent.futures import ProcessPoolExecutor
 
 import markdown
 
-from articles.markdown import MARKDOWN_EXTENSIONS, MARKDOWN_EXTENSION_CONFIGS, RenderAhead, render_markdown, renderers, sanitize_html
+from articles.markdown import MARKDOWN_EXTENSION_CONFIGS, MARKDOWN_EXTENSIONS, RenderAhead, render_markdown, renderers, sanitize_html
 
 # Each of these leaves state in a Markdown instance until it is reset: footnotes, abbreviations,
 # link references, heading ids already used.
 STATEFUL = "正文[^1]\n\n[^1]: 脚注\n\n*[API]: 应用程序接口\n\n[资料]: https://example.com/a\n\n# 标题\n\n## 标题\n"
-AFTER = "API 与 [资料] 与 [^1]\n\n# 标题\n\n!!! tip \"提示\"\n    小心\n"
+AFTER = 'API 与 [资料] 与 [^1]\n\n# 标题\n\n!!! tip "提示"\n    小心\n'
 
 
 def rendered_by_a_fresh_instance(text):
-    return sanitize_html(
-        markdown.markdown(text, extensions=MARKDOWN_EXTENSIONS, extension_configs=MARKDOWN_EXTENSION_CONFIGS, output_format="html")
-    )
+    return sanitize_html(markdown.markdown(text, extensions=MARKDOWN_EXTENSIONS, extension_configs=MARKDOWN_EXTENSION_CONFIGS, output_format="html"))
 
 
 def test_a_document_leaves_nothing_behind_for_the_next():

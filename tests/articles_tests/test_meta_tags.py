@@ -123,7 +123,13 @@ def test_canonical_is_absolute_and_drops_tracking_parameters(client, paid_articl
 
 @pytest.mark.parametrize(
     ("query", "expected"),
-    [({}, f"{SITE}/a/1/"), ({"page": "1"}, f"{SITE}/a/1/"), ({"page": "3"}, f"{SITE}/a/1/?page=3"), ({"page": "x"}, f"{SITE}/a/1/"), ({"refer": "A"}, f"{SITE}/a/1/")],
+    [
+        ({}, f"{SITE}/a/1/"),
+        ({"page": "1"}, f"{SITE}/a/1/"),
+        ({"page": "3"}, f"{SITE}/a/1/?page=3"),
+        ({"page": "x"}, f"{SITE}/a/1/"),
+        ({"refer": "A"}, f"{SITE}/a/1/"),
+    ],
 )
 def test_canonical_url_keeps_only_real_page_numbers(query, expected):
     assert canonical_url("/a/1/", query) == expected

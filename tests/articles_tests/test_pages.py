@@ -1,8 +1,8 @@
 """Reader pages render what they promise, and their query counts do not grow with the data."""
 
 import pytest
-from django.test import override_settings
 from django.db import connection
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -50,9 +50,7 @@ def test_home_lists_published_columns_with_figures(client):
 
 def test_home_query_count_does_not_grow_with_columns(client):
     make_column()
-    assert_constant_queries(
-        client, reverse("articles:home"), lambda: [grow(make_column(category=make_category()), 3) for _ in range(8)]
-    )
+    assert_constant_queries(client, reverse("articles:home"), lambda: [grow(make_column(category=make_category()), 3) for _ in range(8)])
 
 
 def test_home_paginates(client, settings):

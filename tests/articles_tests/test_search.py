@@ -50,7 +50,9 @@ def test_a_part_of_a_word_finds_the_word(client, column):
 
 
 def test_titles_rank_above_bodies(client, column):
-    make_article(column, title="随笔", body="顺便提一句变现。" + "其他内容。" * 50, access=Article.Access.FREE, published_at=timezone.now() - timedelta(minutes=1))
+    make_article(
+        column, title="随笔", body="顺便提一句变现。" + "其他内容。" * 50, access=Article.Access.FREE, published_at=timezone.now() - timedelta(minutes=1)
+    )
     make_article(column, title="变现的三条路", body="正文不提这个词。", access=Article.Access.FREE, published_at=timezone.now() - timedelta(days=30))
     assert results(search(client, "变现")) == ["变现的三条路", "随笔"]
 
@@ -226,7 +228,24 @@ def test_no_results_says_so(client, column):
 
 @pytest.mark.parametrize(
     "query",
-    ['"', "'", '"提示词" OR 变现', "a & b | !c", "NEAR(a b)", "col:变现", "{search_body}: 镜头", "*", "^变现", "-", "\\", "%_", "x" * 10_000, "变现 " * 3000, "\x00", "<script>alert(1)</script>"],
+    [
+        '"',
+        "'",
+        '"提示词" OR 变现',
+        "a & b | !c",
+        "NEAR(a b)",
+        "col:变现",
+        "{search_body}: 镜头",
+        "*",
+        "^变现",
+        "-",
+        "\\",
+        "%_",
+        "x" * 10_000,
+        "变现 " * 3000,
+        "\x00",
+        "<script>alert(1)</script>",
+    ],
 )
 def test_hostile_queries_never_error(client, column, query):
     make_article(column, title="变现", body=paid_body())
@@ -242,7 +261,7 @@ def test_hostile_page_and_column_parameters(client):
 
 
 def test_query_with_html_is_escaped_in_the_page(client):
-    html = search(client, '<img src=x onerror=alert(1)>变现')
+    html = search(client, "<img src=x onerror=alert(1)>变现")
     assert "<img src=x" not in html
 
 

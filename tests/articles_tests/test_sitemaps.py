@@ -55,7 +55,13 @@ def test_sitemap_leaves_out_drafts_scheduled_and_hidden_columns(client):
     hidden = make_column(status=Column.Status.DRAFT, authors=[hidden_author])
     hidden_article = make_article(hidden)
     text = whole_sitemap(client)
-    for path in [draft.get_absolute_url(), scheduled.get_absolute_url(), hidden.get_absolute_url(), hidden_article.get_absolute_url(), hidden_author.get_absolute_url()]:
+    for path in [
+        draft.get_absolute_url(),
+        scheduled.get_absolute_url(),
+        hidden.get_absolute_url(),
+        hidden_article.get_absolute_url(),
+        hidden_author.get_absolute_url(),
+    ]:
         assert f"{SITE}{path}<" not in text, path
     assert "草稿标签" not in text
 

@@ -57,13 +57,26 @@ def test_my_columns_shows_plans_renewal_and_private_feed(live_server, open_page,
     membership_grant(user=reader, column=column, source="purchase", days=365)
     plan = column.plans.get(kind="annual")
     order = Order.objects.create(
-        number=f"BROWSER{width}", user=reader, column=column, plan=plan, plan_kind=plan.kind, list_price_fen=9900,
-        amount_fen=9900, provider="stripe", checkout_token="00000000-0000-0000-0000-%012d" % width, status="paid",
+        number=f"BROWSER{width}",
+        user=reader,
+        column=column,
+        plan=plan,
+        plan_kind=plan.kind,
+        list_price_fen=9900,
+        amount_fen=9900,
+        provider="stripe",
+        checkout_token="00000000-0000-0000-0000-%012d" % width,
+        status="paid",
         paid_at=timezone.now(),
     )
     Subscription.objects.create(
-        user=reader, column=column, plan=plan, provider="stripe", provider_subscription_id=f"sub_browser_{width}",
-        status="active", current_period_end=timezone.now() + timedelta(days=365),
+        user=reader,
+        column=column,
+        plan=plan,
+        provider="stripe",
+        provider_subscription_id=f"sub_browser_{width}",
+        status="active",
+        current_period_end=timezone.now() + timedelta(days=365),
     )
     page = open_page(width, height)
     shots = Screenshots(page, screenshot_dir, f"my-columns-{width}")

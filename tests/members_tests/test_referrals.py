@@ -114,7 +114,7 @@ def test_tampered_or_missing_cookie_is_ignored(client, column, referrer):
     other_code = referral_code_for(make_user()).code
     client.get(column.get_absolute_url() + f"?refer={referral_code_for(referrer).code}")
     signed = client.cookies[REFERRAL_COOKIE].value
-    client.cookies[REFERRAL_COOKIE] = other_code + signed[len(other_code):]
+    client.cookies[REFERRAL_COOKIE] = other_code + signed[len(other_code) :]
     assert referrer_for_checkout(checkout_request(client)) is None
     client.cookies[REFERRAL_COOKIE] = other_code
     assert referrer_for_checkout(checkout_request(client)) is None

@@ -270,7 +270,7 @@ def test_checkout_redirects_to_a_stripe_session(client, reader, column, monkeypa
     order = Order.objects.get()
     assert order.provider_reference == "cs_test_new" and order.status == Order.Status.PENDING
     assert not Membership.objects.exists()
-    (path, params, idempotency_key), = calls
+    ((path, params, idempotency_key),) = calls
     assert path == "/checkout/sessions" and idempotency_key.endswith(order.number)
     assert params["mode"] == "payment" and params["client_reference_id"] == order.number
     assert params["line_items[0][price_data][currency]"] == "cny"

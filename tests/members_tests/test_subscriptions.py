@@ -149,7 +149,7 @@ def test_renewing_automatically_is_offered_ticked_for_an_annual_plan(client, rea
 def test_a_ticked_renewal_checks_out_as_a_yearly_subscription(client, reader, plan, sessions):
     client.force_login(reader)
     checkout_post(client, plan, renew="on")
-    (path, params), = sessions
+    ((path, params),) = sessions
     order = Order.objects.get()
     assert order.renews_automatically
     assert params["mode"] == "subscription"
@@ -163,7 +163,7 @@ def test_a_ticked_renewal_checks_out_as_a_yearly_subscription(client, reader, pl
 def test_an_unticked_renewal_is_a_one_off_payment(client, reader, plan, sessions):
     client.force_login(reader)
     checkout_post(client, plan)
-    (_, params), = sessions
+    ((_, params),) = sessions
     assert params["mode"] == "payment" and "line_items[0][price_data][recurring][interval]" not in params
     assert not Order.objects.get().renews_automatically
 
@@ -174,7 +174,7 @@ def test_a_coupon_makes_it_a_one_off_payment_and_says_so(client, reader, plan, c
     page = client.get(reverse("members:checkout", args=[plan.pk]) + f"?coupon={coupon.code}").content.decode()
     assert 'name="renew"' not in page and "不会自动续费" in page
     checkout_post(client, plan, coupon=coupon.code, renew="on")
-    (_, params), = sessions
+    ((_, params),) = sessions
     assert params["mode"] == "payment" and params["line_items[0][price_data][unit_amount]"] == "7920"
     assert not Order.objects.get().renews_automatically
 
@@ -441,7 +441,7 @@ def test_a_reader_cancels_and_resumes_automatic_renewal(client, order, reader, a
     subscription = subscribed(client, order)
     client.force_login(reader)
     page = client.post(renewal_url(subscription), {"action": "cancel"}, follow=True).content.decode()
-    (path, params, key), = api
+    ((path, params, key),) = api
     assert path == f"/subscriptions/{SUBSCRIPTION}" and params == {"cancel_at_period_end": "true"}
     subscription.refresh_from_db()
     assert subscription.cancel_at_period_end and not subscription.renews

@@ -83,7 +83,6 @@ def test_five_simultaneous_wechat_notifications_grant_once(platform_key, platfor
     assert_paid_once(order, "wechat")
 
 
-
 def test_one_renewal_invoice_reported_by_two_events_at_once_renews_once(settings):
     """invoice.paid and invoice.payment_succeeded for one invoice, racing: one renewal order, one year."""
     from members.models import Membership, Subscription

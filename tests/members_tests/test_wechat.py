@@ -71,9 +71,7 @@ def no_network(request):
 def wechat_keys(settings, tmp_path, monkeypatch, merchant_key, platform_certificate):
     monkeypatch.setattr(wechat_api, "wechat_http", no_network)
     merchant_path = tmp_path / "apiclient_key.pem"
-    merchant_path.write_bytes(
-        merchant_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
+    merchant_path.write_bytes(merchant_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
     certificate_path = tmp_path / "wechatpay_platform.pem"
     certificate_path.write_bytes(platform_certificate.public_bytes(serialization.Encoding.PEM))
     settings.WECHAT_PAY_MCH_ID = MCH_ID
@@ -328,9 +326,7 @@ def test_a_partial_refund_keeps_access(notify, order):
 
 def test_a_platform_public_key_with_its_id_also_verifies(notify, order, settings, tmp_path, platform_key, platform_certificate):
     key_path = tmp_path / "pub_key.pem"
-    key_path.write_bytes(
-        platform_key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-    )
+    key_path.write_bytes(platform_key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
     settings.WECHAT_PAY_PLATFORM_CERT_PATH = str(key_path)
     settings.WECHAT_PAY_PLATFORM_SERIAL = format(platform_certificate.serial_number, "X")
     assert notify(notification(transaction_resource(order))).status_code in (200, 204)

@@ -58,9 +58,7 @@ def test_the_first_download_is_checked_with_the_certificates_it_carries(wechat_p
     (key,) = wechat_certificates.certificates_refresh()
     assert key.serial == serial_of(new_certificate) and key.not_after == new_certificate.not_valid_after_utc
     assert set(wechat_certificates.known_keys()) == {serial_of(new_certificate)}
-    assert (downloads_only / f"wechatpay_{serial_of(new_certificate)}.pem").read_bytes() == new_certificate.public_bytes(
-        serialization.Encoding.PEM
-    )
+    assert (downloads_only / f"wechatpay_{serial_of(new_certificate)}.pem").read_bytes() == new_certificate.public_bytes(serialization.Encoding.PEM)
     (request,) = wechat_pay.requests
     assert request.get_method() == "GET" and request.get_header("Authorization").startswith("WECHATPAY2-SHA256-RSA2048 ")
 
@@ -127,9 +125,7 @@ def test_an_expired_certificate_is_not_trusted(wechat_pay, downloads_only):
     assert wechat_certificates.known_keys() == {}
 
 
-def test_a_notification_signed_by_a_new_certificate_fetches_it_and_is_applied(
-    wechat_pay, notify, order, new_key, new_certificate, platform_certificate
-):
+def test_a_notification_signed_by_a_new_certificate_fetches_it_and_is_applied(wechat_pay, notify, order, new_key, new_certificate, platform_certificate):
     wechat_pay.on("GET", "/v3/certificates", certificate_list(platform_certificate, new_certificate))
     payload = notification(transaction_resource(order))
     body = json.dumps(payload, ensure_ascii=False).encode()
@@ -186,9 +182,7 @@ def test_the_command_refuses_without_configuration(settings):
         call_command("wechat_pay_certificates", stdout=StringIO())
 
 
-def test_a_missing_configured_file_does_not_take_the_downloaded_certificates_down(
-    wechat_pay, settings, tmp_path, new_key, new_certificate
-):
+def test_a_missing_configured_file_does_not_take_the_downloaded_certificates_down(wechat_pay, settings, tmp_path, new_key, new_certificate):
     wechat_pay.on("GET", "/v3/certificates", certificate_list(new_certificate), signing_key=new_key, serial=serial_of(new_certificate))
     settings.WECHAT_PAY_PLATFORM_CERT_PATH = str(tmp_path / "gone.pem")
     wechat_certificates.certificates_refresh()

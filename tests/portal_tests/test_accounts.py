@@ -41,9 +41,7 @@ def test_login_returns_to_the_article(client):
     user = make_user(email="member@example.com")
     article = make_article(make_column())
     next_url = article.get_absolute_url()
-    response = client.post(
-        reverse("account_login") + f"?next={next_url}", {"login": user.email, "password": PASSWORD, "next": next_url}
-    )
+    response = client.post(reverse("account_login") + f"?next={next_url}", {"login": user.email, "password": PASSWORD, "next": next_url})
     assert response.status_code == 302
     assert response["Location"] == next_url
 

@@ -182,7 +182,11 @@ def test_a_database_restart_under_load_gives_fast_503s_and_the_site_recovers_by_
     before = [r for r in results if r[0] + r[2] < went_down]
     during = [r for r in results if went_down + 0.5 <= r[0] and r[0] + r[2] < came_back]
     settled = [r for r in results if r[0] >= came_back + 3]
-    timeline = [(round(started - went_down, 2), status, round(seconds, 2)) for started, status, seconds, *_ in results if -0.5 < started - went_down < OUTAGE_SECONDS + 4]
+    timeline = [
+        (round(started - went_down, 2), status, round(seconds, 2))
+        for started, status, seconds, *_ in results
+        if -0.5 < started - went_down < OUTAGE_SECONDS + 4
+    ]
     assert before and all(status == 200 for _, status, *_ in before), timeline
     assert during, "requests were made during the outage"
     assert {status for _, status, *_ in results} <= {200, 503}, ("never a 500 or a dropped connection", timeline)

@@ -61,12 +61,8 @@ class Site:
         auto_paid = [s for s in auto if s not in self.auto_cut.preview_html]
         assert auto_paid, "the automatic cut should leave something for members"
         other_paid = sentences("另一专栏付费", 3)
-        self.other = make_article(
-            self.other_column, title="另一专栏的会员文章", body="\n\n".join(["另一专栏的公开开场白。", "<!-- more -->", *other_paid])
-        )
-        self.free_in_paid = make_article(
-            self.paid_column, title="付费专栏里的免费文章", body="免费文章全文：这一句谁都可以读。", access=Article.Access.FREE
-        )
+        self.other = make_article(self.other_column, title="另一专栏的会员文章", body="\n\n".join(["另一专栏的公开开场白。", "<!-- more -->", *other_paid]))
+        self.free_in_paid = make_article(self.paid_column, title="付费专栏里的免费文章", body="免费文章全文：这一句谁都可以读。", access=Article.Access.FREE)
         self.free_column_article = make_article(self.free_column, title="免费专栏文章", body="免费专栏全文：这一句谁都可以读。")
 
         # Never shown to readers at all, members included.
@@ -231,9 +227,7 @@ def test_member_crawl_finds_their_columns_paid_text_and_nothing_else(client, sit
     assert leaks(bodies, site.paid_in_other_column + site.unpublished) == []
     # Search finds words from the paid text for the member, with the paid text in the snippet.
     search_hits = {path: body for path, body in bodies.items() if path.startswith(reverse("articles:search"))}
-    assert leaks(search_hits, site.paid_in_paid_column) or any(
-        "<mark>手风琴</mark>" in body for body in search_hits.values()
-    )
+    assert leaks(search_hits, site.paid_in_paid_column) or any("<mark>手风琴</mark>" in body for body in search_hits.values())
     # The pages kept in the cache for them and everyone else hold no paid sentence: the member's
     # text came from the database into a skeleton, request by request.
     assert leaks({f"cache entry {n}": text for n, text in enumerate(cached_texts())}, site.every_secret) == []
@@ -264,6 +258,4 @@ def test_a_members_page_is_never_served_from_cache_to_anyone_else(client, site):
     url = site.other.get_absolute_url()
     assert leaks({url: anonymous.get(url).content.decode()}, site.paid_in_other_column) == []
     make_membership(member, site.other_column, days=30)
-    assert {s for _, s in leaks({url: member_client.get(url).content.decode()}, site.paid_in_other_column)} == set(
-        site.paid_in_other_column
-    )
+    assert {s for _, s in leaks({url: member_client.get(url).content.decode()}, site.paid_in_other_column)} == set(site.paid_in_other_column)

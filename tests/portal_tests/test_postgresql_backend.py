@@ -45,7 +45,10 @@ def test_a_good_connection_is_checked_without_a_query(checked_connection):
     first = backend_pid()
     new_request()
     no_round_trip = AssertionError("the health check went to the server")
-    with mock.patch.object(psycopg.Connection, "cursor", side_effect=no_round_trip), mock.patch.object(psycopg.Connection, "execute", side_effect=no_round_trip):
+    with (
+        mock.patch.object(psycopg.Connection, "cursor", side_effect=no_round_trip),
+        mock.patch.object(psycopg.Connection, "execute", side_effect=no_round_trip),
+    ):
         assert connection.is_usable()
         with pytest.raises(AssertionError):
             DjangoDatabaseWrapper.is_usable(connection)  # Django's own check asks the server
@@ -64,4 +67,3 @@ def test_a_connection_the_server_ended_is_replaced_before_use(checked_connection
     new_request()
     assert not connection.is_usable()
     assert backend_pid() != first  # the request itself never saw the dead connection
-

@@ -14,9 +14,7 @@ from portal.cache import ResilientRedisCache
 from tests.factories import PASSWORD, make_article, make_column, make_user
 
 # Nothing listens on port 1: connecting fails at once, like a stopped Redis.
-DOWN_REDIS = {
-    "default": {"BACKEND": "portal.cache.ResilientRedisCache", "LOCATION": "redis://127.0.0.1:1/0", "KEY_PREFIX": "down"}
-}
+DOWN_REDIS = {"default": {"BACKEND": "portal.cache.ResilientRedisCache", "LOCATION": "redis://127.0.0.1:1/0", "KEY_PREFIX": "down"}}
 
 
 def down_cache() -> ResilientRedisCache:

@@ -99,7 +99,7 @@ def nodes(static_root, tmp_path):
         )
     bases = [f"http://127.0.0.1:{port}" for port in ports]
     try:
-        for base, process in zip(bases, processes):
+        for base, process in zip(bases, processes, strict=True):
             deadline = time.monotonic() + 30
             while True:
                 try:

@@ -49,9 +49,7 @@ class Command(BaseCommand):
     @transaction.atomic
     def import_seeds(self):
         category, _ = Category.objects.get_or_create(name="AI 视频")
-        page = import_uploads(
-            uploads=[Upload(XIAOBOT_PAGE, (SEEDS / XIAOBOT_PAGE).read_bytes())], options=ImportOptions(), dry_run=False
-        )
+        page = import_uploads(uploads=[Upload(XIAOBOT_PAGE, (SEEDS / XIAOBOT_PAGE).read_bytes())], options=ImportOptions(), dry_run=False)
         self.stdout.write(format_report(page))
         library = Column.objects.create(
             title=LIBRARY["title"], tagline=LIBRARY["tagline"], intro=LIBRARY["intro"], status=Column.Status.PUBLISHED, category=category

@@ -29,8 +29,6 @@ class Command(BaseCommand):
         if column is None:
             known = ", ".join(Column.objects.order_by("slug").values_list("slug", flat=True)[:20]) or "none yet"
             raise CommandError(f"No column has the slug {column_slug!r}. Known slugs: {known}.")
-        membership = membership_grant(
-            user=users.get(), column=column, source=Membership.Source.COMPLIMENTARY, days=days, lifetime=lifetime, note=note
-        )
+        membership = membership_grant(user=users.get(), column=column, source=Membership.Source.COMPLIMENTARY, days=days, lifetime=lifetime, note=note)
         until = "for life" if membership.is_lifetime else f"until {membership.expires_at:%Y-%m-%d %H:%M %Z}"
         self.stdout.write(self.style.SUCCESS(f"{email} can read “{column.title}” {until}."))

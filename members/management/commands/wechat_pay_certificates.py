@@ -19,10 +19,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, list_only, **options):
         if not WechatPayProvider().is_enabled():
-            raise CommandError(
-                "WeChat Pay is not configured: set DJANGO_WECHAT_PAY_MCH_ID, _APP_ID, _API_V3_KEY, "
-                "_PRIVATE_KEY_PATH and _SERIAL_NO."
-            )
+            raise CommandError("WeChat Pay is not configured: set DJANGO_WECHAT_PAY_MCH_ID, _APP_ID, _API_V3_KEY, _PRIVATE_KEY_PATH and _SERIAL_NO.")
         if not list_only:
             try:
                 fetched = certificates_refresh()

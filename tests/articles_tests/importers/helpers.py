@@ -21,6 +21,7 @@ def seed(name: str) -> str:
 # --- ZIP files written byte by byte, so a test can lie about sizes, set flags and name encodings,
 # --- and add symlinks: everything zipfile.ZipFile refuses to write.
 
+
 def build_zip(entries: list[dict]) -> bytes:
     """A ZIP of entries {"name": bytes, "data": bytes, optional "declared_size", "utf8", "symlink", "deflate"}."""
     local_parts = []
@@ -34,21 +35,36 @@ def build_zip(entries: list[dict]) -> bytes:
         flags = 0x800 if entry.get("utf8") else 0
         crc = zlib.crc32(data)
         size = entry.get("declared_size", len(data))
-        local = struct.pack(
-            "<IHHHHHIIIHH", 0x04034B50, 20, flags, method, 0, 0, crc, len(payload), size, len(name), 0
-        ) + name + payload
+        local = struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, flags, method, 0, 0, crc, len(payload), size, len(name), 0) + name + payload
         external = (0o120777 << 16) if entry.get("symlink") else (0o100644 << 16)
-        central = struct.pack(
-            "<IHHHHHHIIIHHHHHII", 0x02014B50, 0x031E, 20, flags, method, 0, 0, crc, len(payload), size,
-            len(name), 0, 0, 0, 0, external, offset,
-        ) + name
+        central = (
+            struct.pack(
+                "<IHHHHHHIIIHHHHHII",
+                0x02014B50,
+                0x031E,
+                20,
+                flags,
+                method,
+                0,
+                0,
+                crc,
+                len(payload),
+                size,
+                len(name),
+                0,
+                0,
+                0,
+                0,
+                external,
+                offset,
+            )
+            + name
+        )
         local_parts.append(local)
         central_parts.append(central)
         offset += len(local)
     central_directory = b"".join(central_parts)
-    end = struct.pack(
-        "<IHHHHIIH", 0x06054B50, 0, 0, len(entries), len(entries), len(central_directory), offset, 0
-    )
+    end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(entries), len(entries), len(central_directory), offset, 0)
     return b"".join(local_parts) + central_directory + end
 
 

@@ -28,20 +28,30 @@ def test_a_document_with_its_image_folder_is_read():
 
 
 def test_several_documents_and_windows_separators_are_normalized():
-    data = build_zip([
-        {"name": b"a.txt", "data": b"one"},
-        {"name": b"sub\\b.MARKDOWN", "data": b"two"},
-        {"name": b"./img/c.JPEG", "data": b"three"},
-    ])
+    data = build_zip(
+        [
+            {"name": b"a.txt", "data": b"one"},
+            {"name": b"sub\\b.MARKDOWN", "data": b"two"},
+            {"name": b"./img/c.JPEG", "data": b"three"},
+        ]
+    )
     assert [(member.path, member.kind) for member in read_archive(data)] == [
-        ("a.txt", "document"), ("sub/b.MARKDOWN", "document"), ("img/c.JPEG", "image"),
+        ("a.txt", "document"),
+        ("sub/b.MARKDOWN", "document"),
+        ("img/c.JPEG", "image"),
     ]
 
 
 def test_mac_resource_forks_dotfiles_and_other_files_are_left_out():
-    data = zip_of({
-        "__MACOSX/._a.md": b"x", ".DS_Store": b"x", "img/.hidden.png": PNG, "a.docx": b"x", "a.md": b"ok",
-    })
+    data = zip_of(
+        {
+            "__MACOSX/._a.md": b"x",
+            ".DS_Store": b"x",
+            "img/.hidden.png": PNG,
+            "a.docx": b"x",
+            "a.md": b"ok",
+        }
+    )
     assert [member.path for member in read_archive(data)] == ["a.md"]
 
 
@@ -108,7 +118,7 @@ def test_a_corrupt_member_is_refused_naming_it():
     text = "".join(f"第{index}行，内容各不相同。\n" for index in range(2000)).encode()
     data = bytearray(build_zip([{"name": b"a.md", "data": text}]))
     middle = len(data) // 2
-    data[middle:middle + 64] = bytes(64)
+    data[middle : middle + 64] = bytes(64)
     with pytest.raises(DocumentError, match="「a.md」已损坏"):
         read_archive(bytes(data), filename="upload.zip")
 

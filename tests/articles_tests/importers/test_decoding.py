@@ -42,11 +42,14 @@ def test_an_empty_file_is_refused_with_its_name(data):
         decode_document(data, "空.txt")
 
 
-@pytest.mark.parametrize(("data", "kind"), [
-    (b"\x89PNG\r\n\x1a\n" + bytes(100), "PNG 图片"),
-    (b"%PDF-1.7\n" + bytes(100), "PDF 文件"),
-    (b"PK\x03\x04" + bytes(100), "ZIP 压缩包"),
-])
+@pytest.mark.parametrize(
+    ("data", "kind"),
+    [
+        (b"\x89PNG\r\n\x1a\n" + bytes(100), "PNG 图片"),
+        (b"%PDF-1.7\n" + bytes(100), "PDF 文件"),
+        (b"PK\x03\x04" + bytes(100), "ZIP 压缩包"),
+    ],
+)
 def test_known_binary_formats_are_named(data, kind):
     with pytest.raises(DocumentError, match=f"^x.txt：这是{kind}"):
         decode_document(data, "x.txt")
@@ -62,11 +65,14 @@ def test_many_control_bytes_are_binary():
         decode_document(b"abc\x01\x02\x03\x04\x05def" * 10, "x.txt")
 
 
-@pytest.mark.parametrize("data", [
-    "Café, résumé, naïve à la carte.".encode("latin-1"),
-    bytes(range(0x80, 0x100)) * 4,
-    "這是繁體中文的 Big5 編碼文字，通常不是我們要的格式。".encode("big5") * 3,
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        "Café, résumé, naïve à la carte.".encode("latin-1"),
+        bytes(range(0x80, 0x100)) * 4,
+        "這是繁體中文的 Big5 編碼文字，通常不是我們要的格式。".encode("big5") * 3,
+    ],
+)
 def test_text_in_other_encodings_is_refused_with_its_name(data):
     with pytest.raises(DocumentError, match="^book.txt：文件不是 UTF-8 或 GB18030 编码的文本$"):
         decode_document(data, "book.txt")

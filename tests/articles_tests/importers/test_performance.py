@@ -26,14 +26,16 @@ def test_two_hundred_seed_sized_pages_detect_and_parse_in_under_two_seconds():
 
 
 def test_pathological_lines_parse_in_linear_time():
-    hostile = "\n".join([
-        "### 0" + "0" * 50_000 + "x",
-        "." * 100_000 + "x",
-        "# " + " " * 100_000 + "#x",
-        "[" * 50_000 + "](" * 50_000,
-        "<" * 50_000 + "https://a.cn/" + "a" * 50_000,
-        "图 1-1 " + "图" * 100_000,
-    ])
+    hostile = "\n".join(
+        [
+            "### 0" + "0" * 50_000 + "x",
+            "." * 100_000 + "x",
+            "# " + " " * 100_000 + "#x",
+            "[" * 50_000 + "](" * 50_000,
+            "<" * 50_000 + "https://a.cn/" + "a" * 50_000,
+            "图 1-1 " + "图" * 100_000,
+        ]
+    )
     for format in ("xiaobot", "feishu", "markdown", "book"):
         started = time.perf_counter()
         parse_document(hostile, format=format)
