@@ -4,8 +4,8 @@ An article is rendered twice on save: the whole body, and the preview (the part 
 rendered from its own Markdown. The preview HTML is built only from text before the cut, so the
 paid part cannot reach it through a renderer quirk.
 
-A large import can have render_markdown run ahead in worker processes (RenderAhead); the answers
-are still render_markdown's own, for the very same text.
+A large import can have render_markdown run ahead in worker processes (articles/render_ahead.py);
+the answers are still render_markdown's own, for the very same text.
 """
 
 import html
@@ -13,8 +13,7 @@ import logging
 import math
 import re
 import threading
-from collections.abc import Iterable, Iterator
-from concurrent.futures import Executor
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -158,33 +157,15 @@ def markdown_to_html(text: str) -> str:
         raise
 
 
-class RenderAhead:
-    """Texts being rendered by render_markdown in an executor's worker processes.
-
-    Inside `in_use()`, render_markdown answers those texts with the workers' results; any other
-    text it renders as usual. So a caller that knows what it will render soon can have it
-    rendered on other cores meanwhile, without changing what anything renders.
-    """
-
-    def __init__(self, executor: Executor, texts: Iterable[str]):
-        self.texts = list(dict.fromkeys(texts))
-        self.results = executor.map(render_markdown, self.texts, chunksize=max(len(self.texts), 1))
-
-    @contextmanager
-    def in_use(self) -> Iterator[None]:
-        renderers.ahead = self.collected()
-        try:
-            yield
-        finally:
-            del renderers.ahead
-
-    def collected(self) -> dict[str, str]:
-        try:
-            return dict(zip(self.texts, self.results, strict=True))
-        except Exception:
-            # A worker failed or died: render here instead, which raises again if a text is the cause.
-            logger.warning("Rendering ahead failed; rendering in this process instead", exc_info=True)
-            return {}
+@contextmanager
+def answers(rendered: dict[str, str]) -> Iterator[None]:
+    """Inside, render_markdown answers these texts with the HTML given (rendered ahead by the very
+    same function, in another process: articles/render_ahead.py); any other text it renders."""
+    renderers.ahead = rendered
+    try:
+        yield
+    finally:
+        del renderers.ahead
 
 
 def sanitize_html(raw_html: str) -> str:

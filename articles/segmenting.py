@@ -23,6 +23,8 @@ compatibility ideographs to unified ones) and case folding.
 import re
 import threading
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from math import log
 
 from articles.dictionary import BYTES_PER_CHARACTER, Dictionary, load
@@ -125,7 +127,25 @@ def index_tokens(text: str) -> list[str]:
 
 def index_text(*texts: str) -> str:
     """The stored search document of some texts: their tokens separated by spaces."""
+    if len(texts) == 1:
+        indexed = getattr(indexed_ahead, "documents", {}).get(texts[0])
+        if indexed is not None:
+            return indexed
     return " ".join(token for text in texts if text for token in index_tokens(text))
+
+
+# Search documents of texts indexed ahead by index_text itself in another process (a large import,
+# articles/render_ahead.py), which index_text answers with while `answers` is in use.
+indexed_ahead = threading.local()
+
+
+@contextmanager
+def answers(indexed: dict[str, str]) -> Iterator[None]:
+    indexed_ahead.documents = indexed
+    try:
+        yield
+    finally:
+        del indexed_ahead.documents
 
 
 def query_terms(query: str) -> list[str]:

@@ -1,5 +1,15 @@
+import os
+
 import pytest
 from django.core.cache import cache
+from hypothesis import settings as hypothesis_settings
+
+# Property tests draw the same examples on every run, so CI passes or fails on the code alone. A
+# developer hunting new counterexamples runs with HYPOTHESIS_PROFILE=explore (random examples,
+# remembered in .hypothesis/).
+hypothesis_settings.register_profile("repeatable", derandomize=True, database=None)
+hypothesis_settings.register_profile("explore", derandomize=False)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 
 @pytest.fixture(autouse=True)

@@ -47,7 +47,8 @@ MARKDOWN_SYNTAX_RE = re.compile(r"(?m)^[ ]{0,3}#{1,6}[ \t]|!\[[^\[\]\n]*\]\([^()
 # Python-Markdown reads a backslash before these as the character itself (tables add "|").
 INLINE_MARKUP_RE = re.compile(r"([\\`*_\[\]|])")
 TAG_LIKE_RE = re.compile(r"<(?=[A-Za-z/!?])")
-ENTITY_LIKE_RE = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
+# Browsers read "&#0" and "&copy" as characters even without the ";": escape every "&" that could start one.
+ENTITY_LIKE_RE = re.compile(r"&(?=#|[A-Za-z])")
 # What opens a block at the start of a line: a heading, quote, list item, rule or setext line.
 LINE_START_MARKUP_RE = re.compile(r"(^|\n)([#>+\-])")
 LINE_START_NUMBER_RE = re.compile(r"(^|\n)([0-9]{1,9})\.(?=[ \t]|$)")

@@ -18,7 +18,6 @@ import multiprocessing
 import os
 import posixpath
 import sys
-from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import nullcontext
@@ -31,8 +30,9 @@ from articles.importers import decode_document, parse_document, read_archive
 from articles.importers.base import DocumentError, ParsedDocument
 from articles.importers.results import Action, ArticleOutcome, FileReport, ImportReport
 from articles.importers.writer import DocumentWriter, column_import_ref
-from articles.markdown import RenderAhead, cut_preview, strip_cut_marker
+from articles.markdown import cut_preview, strip_cut_marker
 from articles.models import Article, Column, Section
+from articles.render_ahead import RenderAhead
 
 __all__ = [
     "Action",
@@ -53,7 +53,7 @@ IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".gif", ".webp"}
 # would only wait for the one process that writes.
 RENDER_AHEAD_MIN_DOCUMENTS = 20
 RENDER_AHEAD_MAX_WORKERS = 4
-RENDER_AHEAD_DOCUMENTS = 8  # how far ahead of the document being written; bounds the memory held
+RENDER_AHEAD_DOCUMENTS = 8  # a group: parsed and rendered while the group before it is written; bounds the memory held
 # After this many new or changed articles, PostgreSQL's planner statistics are gathered at once
 # instead of whenever autovacuum gets round to it: until then search plans as if the tables
 # were empty (a sequential scan over every search document, ten times slower).
@@ -188,32 +188,52 @@ def decoded(filename: str, data: bytes, *, folder: str) -> Document:
 
 def prepared(documents: list[tuple[int, Document]], options: ImportOptions) -> Iterator[tuple[tuple[int, Document], ParsedDocument | None, RenderAhead | None]]:
     """Each document, with its parse (None: import_document parses it, and reports what fails) and,
-    in a large batch, its Markdown being rendered ahead in worker processes."""
+    in a large batch, its Markdown being rendered ahead in worker processes: a group of documents
+    is parsed and sent to render while the group before it is written."""
     executor = render_ahead_executor(len(documents))
     if executor is None:
         for item in documents:
             yield item, None, None
         return
     with executor:
-        window: deque = deque()
         rendering_ahead = True
-        for item in documents:
-            document = item[1]
-            try:
-                parsed = parse_document(document.text, filename=document.filename, format=options.format, split=options.split)
-            except Exception:
-                parsed = None  # import_document parses it again and reports the error for this file alone
-            ahead = None
-            if rendering_ahead:
+        ready: list = []
+        for start in range(0, len(documents), RENDER_AHEAD_DOCUMENTS):
+            group = documents[start : start + RENDER_AHEAD_DOCUMENTS]
+            parses = [parsed_or_none(document, options) for _, document in group]
+            new_columns = columns_to_create(parses, options)
+            aheads: list[RenderAhead | None] = [None] * len(group)
+            for index, parsed in enumerate(parses):
+                if not rendering_ahead or parsed is None or column_import_ref(parsed) not in new_columns:
+                    continue
                 try:
-                    ahead = RenderAhead(executor, markdown_to_render_ahead(parsed, options))
+                    aheads[index] = RenderAhead(executor, markdown_to_render_ahead(parsed))
                 except Exception:
                     logger.warning("Rendering ahead stopped; the rest of the batch renders in this process", exc_info=True)
                     rendering_ahead = False
-            window.append((item, parsed, ahead))
-            if len(window) > RENDER_AHEAD_DOCUMENTS:
-                yield window.popleft()
-        yield from window
+            yield from ready
+            ready = list(zip(group, parses, aheads, strict=True))
+        yield from ready
+
+
+def parsed_or_none(document: Document, options: ImportOptions) -> ParsedDocument | None:
+    try:
+        return parse_document(document.text, filename=document.filename, format=options.format, split=options.split)
+    except Exception:
+        return None  # import_document parses it again and reports the error for this file alone
+
+
+def columns_to_create(parses: list[ParsedDocument | None], options: ImportOptions) -> set[str]:
+    """The column references among the parses that no column has yet, in one query. Documents
+    imported into a chosen column create none."""
+    if options.column_slug:
+        return set()
+    refs = {column_import_ref(parsed) for parsed in parses if parsed is not None}
+    try:
+        existing = set(Column.objects.filter(import_ref__in=refs).values_list("import_ref", flat=True))
+    except DatabaseError:
+        return set()  # import_document meets the same trouble and reports it for each file
+    return refs - existing
 
 
 def render_ahead_executor(document_count: int) -> ProcessPoolExecutor | None:
@@ -231,17 +251,10 @@ def render_ahead_executor(document_count: int) -> ProcessPoolExecutor | None:
         return None
 
 
-def markdown_to_render_ahead(parsed: ParsedDocument | None, options: ImportOptions) -> list[str]:
-    """What writing the document renders if its column is new, so that every article is: the
-    column's intro, and each article's body and preview as Article.render() renders them. For an
-    existing column most articles are usually unchanged, and the few that are not render inline."""
-    if parsed is None or options.column_slug:
-        return []
-    try:
-        if Column.objects.filter(import_ref=column_import_ref(parsed)).exists():
-            return []
-    except DatabaseError:
-        return []  # import_document meets the same trouble and reports it for this file
+def markdown_to_render_ahead(parsed: ParsedDocument) -> list[str]:
+    """What writing a document into a new column renders, so that every article is: the column's
+    intro, and each article's body and preview as Article.render() renders them. For an existing
+    column most articles are usually unchanged, and the few that are not render inline."""
     texts = [parsed.column.intro_markdown] if parsed.column else []
     for article in parsed.articles:
         texts.append(strip_cut_marker(article.body_markdown))

@@ -29,6 +29,8 @@ COLUMN_REF_MAX_CHARS = 300  # Column.import_ref
 # A source longer than this is named by its digest, so every key of it keeps the same prefix.
 SOURCE_MAX_CHARS = 150
 NOT_LISTED_SHOWN = 100
+# A column an import writes into is only looked up and updated field by field: its texts stay unread.
+COLUMN_TEXTS = ("intro", "intro_html", "search_document")
 LEADING_DIGITS_RE = re.compile(r"^[0-9]+")
 # Fields a re-import writes to an article whose imported text changed (bulk_update runs no save()).
 UPDATED_FIELDS = [
@@ -262,7 +264,7 @@ class DocumentWriter:
 
     def target_column(self) -> Column:
         if self.options.column_slug:
-            column = Column.objects.filter(slug=self.options.column_slug).first()
+            column = Column.objects.filter(slug=self.options.column_slug).defer(*COLUMN_TEXTS).first()
             if column is None:
                 raise DocumentError(self.filename, f"找不到专栏“{self.options.column_slug}”。")
             self.note_column(column, "existing")
@@ -270,7 +272,7 @@ class DocumentWriter:
                 self.update_column_figures(column)
             return column
         ref = column_import_ref(self.parsed)
-        column = Column.objects.filter(import_ref=ref).order_by("pk").first()  # import_ref is unique
+        column = Column.objects.filter(import_ref=ref).defer(*COLUMN_TEXTS).order_by("pk").first()  # import_ref is unique
         if column is not None:
             self.note_column(column, "existing")
             if self.parsed.column is not None:

@@ -5,12 +5,20 @@ import time
 import tracemalloc
 
 import pytest
+from django.utils import translation
 from PIL import Image
 
 from articles.images import ImageRejected, content_type_for, sanitize_image, stored_image_size, variant_name, variants
 from tests.articles_tests.image_samples import GPS_IFD, ORIENTATION, image_bytes, png_bomb, rotated_jpeg_with_gps
 
 LIMITS = {"max_bytes": 5 * 1024 * 1024, "max_pixels": 20_000_000}
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """The refusals are read in English here, whichever language an earlier test left active."""
+    with translation.override("en"):
+        yield
 
 
 def reopen(data: bytes) -> Image.Image:

@@ -6,7 +6,9 @@ from concurrent.futures import ProcessPoolExecutor
 
 import markdown
 
-from articles.markdown import MARKDOWN_EXTENSION_CONFIGS, MARKDOWN_EXTENSIONS, RenderAhead, render_markdown, renderers, sanitize_html
+from articles.markdown import MARKDOWN_EXTENSION_CONFIGS, MARKDOWN_EXTENSIONS, html_to_text, render_markdown, renderers, sanitize_html
+from articles.render_ahead import RenderAhead
+from articles.segmenting import index_text
 
 # Each of these leaves state in a Markdown instance until it is reset: footnotes, abbreviations,
 # link references, heading ids already used.
@@ -46,3 +48,16 @@ def test_html_rendered_ahead_in_worker_processes_is_the_same():
         with ahead.in_use():
             assert [render_markdown(text) for text in texts] == expected
             assert render_markdown("不在其中的文本") == "<p>不在其中的文本</p>"
+
+
+def test_search_documents_indexed_ahead_are_what_index_text_gives_here():
+    texts = ["段落一\n\n段落二，Sora 视频生成", "<b>粗体</b> 与 **强调**"]
+    expected = [index_text(html_to_text(render_markdown(text))) for text in texts]
+    elsewhere = index_text("不在其中的文本")
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as executor:
+        ahead = RenderAhead(executor, texts)
+        rendered, indexed = ahead.collected()
+        assert sorted(indexed.values()) == sorted(expected)
+        with ahead.in_use():
+            assert [index_text(html_to_text(render_markdown(text))) for text in texts] == expected
+            assert index_text("不在其中的文本") == elsewhere
