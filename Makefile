@@ -57,6 +57,11 @@ BENCH_ARGS ?=
 bench-import: install
 	$(BIN)/python bench/import_xiaobot.py $(BENCH_ARGS)
 
+# Time hostile and large inputs (Markdown, HTML nesting, parsers, images, a 40-page import) against their budgets.
+.PHONY: bench-inputs
+bench-inputs: install
+	$(BIN)/python bench/inputs.py $(BENCH_ARGS)
+
 # Pages under gunicorn as ratios to a bare Django view (wrk; 2,000 columns, ~20,000 articles on
 # PostgreSQL and Redis when they answer), plus worker memory after 10,000 requests each.
 # e.g. make bench BENCH_ARGS="--duration 20" or BENCH_ARGS="--reuse" to keep the loaded database.

@@ -5,7 +5,7 @@
   the preview, the full one the whole body. Since migration 0007 the public vector's index covers
   the members-only articles alone (free ones are searched by their full text), and both indexes
   keep a short pending list. The model does not declare them (SQLite has no
-  tsvector); articles/search.py reads them by name.
+  tsvector); articles/search/ reads them by name.
 - Columns (PostgreSQL): a generated tsvector over each column's search document, GIN-indexed;
   other databases match the few columns there are with LIKE over the same document.
 - SQLite: an FTS5 table over the same four columns, external content, kept in step by triggers,

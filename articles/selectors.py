@@ -2,21 +2,14 @@
 constant however many columns or articles there are."""
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 from django.db.models import Prefetch, prefetch_related_objects
-from django.db.models.base import ModelState
 from django.shortcuts import get_object_or_404
 from django.urls import Resolver404, resolve
-from django.utils import timezone
 from taggit.models import Tag
 
-from articles.access import ReaderAccess, access_annotations, attach_reader_access
 from articles.models import SEARCH_FIELDS, Article, Author, Category, Column, Section
-from members.models import Plan
-from members.selectors import active_reader_counts, plans_by_column
-from portal.auth_backends import user_row_queryset
-from portal.compiled import CompiledQuery
+from members.access import active_reader_counts, attach_reader_access, plans_by_column, with_reader_access
 
 
 def published_columns(*, category: Category | None = None, author: Author | None = None):
@@ -37,10 +30,10 @@ class ColumnFigures:
     """What a column card or header shows besides the column's own fields."""
 
     readers: int
-    plans: list[Plan]
+    plans: list  # members' Plan rows, cheapest first
 
     @property
-    def lowest_price(self) -> Plan | None:
+    def lowest_price(self):
         return min(self.plans, key=lambda plan: plan.price_fen, default=None)
 
 
@@ -94,59 +87,7 @@ def article_for_reader(pk: int, user=None) -> Article:
     articles = Article.objects.select_related("column", "section").defer("body", *SEARCH_FIELDS)
     if user is None or not user.is_authenticated:
         return get_object_or_404(articles.defer("body_html"), pk=pk)
-    return attach_reader_access(user, get_object_or_404(articles.annotate(**access_annotations(user)), pk=pk))
-
-
-def _reading_pass_query(*, pk: int, user_pk: int, now):
-    article = Article.objects.filter(pk=pk).order_by().annotate(**access_annotations(user_pk, at=now)).values_list(*READING_PASS_FIELDS)
-    return user_row_queryset(pk=user_pk), article
-
-
-READING_PASS_FIELDS = (
-    "id", "column_id", "access", "status", "published_at", "body_html", "column__status", "column__is_free", "reader_may_read",
-)  # fmt: skip
-READING_PASS = CompiledQuery(_reading_pass_query, pk=1, user_pk=1, now=datetime(2000, 1, 1, tzinfo=UTC))
-
-
-def partial_instance(model, **values):
-    """A model instance as loaded from the database with only these fields (the others deferred,
-    loaded on first access as usual). Built as Model.from_db builds one, without running
-    Model.__init__ over every field of the model: a third of the reading pass's Python."""
-    instance = model.__new__(model)
-    instance._state = ModelState()
-    instance._state.adding = False
-    instance._state.db = "default"
-    instance.__dict__.update(values)
-    return instance
-
-
-@dataclass(frozen=True)
-class ReadingPass:
-    """What a signed-in reader's article page needs first, from one round trip: the reader's user
-    row (for portal.auth_backends.user_row_loaded; None if there is no such user) and the
-    article (None if there is no such article)."""
-
-    user_row: tuple | None
-    article: Article | None
-
-
-def reading_pass(pk: int, user_pk: int) -> ReadingPass:
-    """For the user a session names: their row, and the article's access fields and text with
-    their membership and authorship of its column, in one precompiled statement (the hot path of
-    a member's article page, see views.article_detail). The article carries only those fields (the
-    rest are deferred), its column only `status` and `is_free`; `can_see` and `can_read_in_full`
-    work on it as usual once the user is authenticated."""
-    row = READING_PASS.first(pk=pk, user_pk=user_pk, now=timezone.now())
-    if row is None:
-        return ReadingPass(None, None)
-    user_row, article_row = row
-    if article_row is None:
-        return ReadingPass(user_row, None)
-    _, column_id, access, status, published_at, body_html, column_status, column_is_free, may_read = article_row
-    article = partial_instance(Article, id=pk, column_id=column_id, access=access, status=status, published_at=published_at, body_html=body_html)
-    article.column = partial_instance(Column, id=column_id, status=column_status, is_free=column_is_free)
-    article.reader_access = ReaderAccess(user_pk, bool(may_read))
-    return ReadingPass(user_row, article)
+    return attach_reader_access(user, get_object_or_404(with_reader_access(articles, user), pk=pk))
 
 
 def prefetch_article_page(article: Article) -> Article:

@@ -17,9 +17,9 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from articles.absolute_urls import absolute_url, site_url
-from articles.access import can_read_in_full
 from articles.markdown import excerpt
 from articles.models import Article, Column
+from members.access import can_read_in_full
 
 # The element of the article page that holds (or, for visitors, stands in for) the members-only
 # text, as Google asks paywalled pages to mark it.

@@ -1,14 +1,14 @@
 """Keep each column's article count and last update in step with its articles, however they change."""
 
+from django.apps import apps
 from django.db import connections
 from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save, pre_delete
 from django.dispatch import receiver
 
 from articles import page_cache, search_index
-from articles.models import Article, Author, Column
+from articles.models import Article, Author, Column, ImportBatch, ImportBatchDocument, ImportBatchFile, PageGeneration
 from articles.segmenting import index_text
 from articles.services import column_refresh_search_document, column_refresh_search_documents, column_refresh_stats
-from members.tasks import new_article_announce_on_commit
 
 
 @receiver(post_save, sender=Article, dispatch_uid="article_saved_refresh_column")
@@ -63,23 +63,16 @@ def ensure_search_index(sender, using, **kwargs):
         search_index.ensure(connections[using])
 
 
-@receiver(post_save, sender=Article, dispatch_uid="article_saved_announce_to_members")
-def announce_new_article(sender, instance, raw=False, **kwargs):
-    """Publishing an article (in admin, or any save that makes it visible or schedules it) enqueues
-    the task that emails the column's members, after commit; imported and back-dated articles are
-    left alone (members.notifications)."""
-    if not raw:
-        new_article_announce_on_commit(article=instance)
-
-
-# What the kept reader pages show (articles/page_cache.py): any change retires them all.
+# What the kept reader pages show (articles/page_cache/): any change retires them all. Members
+# connect their own models that pages show (plans, members/signals.py).
 PAGE_CONTENT_APPS = frozenset({"articles", "taggit"})
-PAGE_CONTENT_MODELS = frozenset({("members", "plan")})
+# Rows of the articles app that no page shows: the generation itself, and import bookkeeping.
+NOT_PAGE_CONTENT = frozenset({PageGeneration, ImportBatch, ImportBatchDocument, ImportBatchFile})
 
 
 def shows_on_pages(sender) -> bool:
-    meta = getattr(sender, "_meta", None)
-    return meta is not None and (meta.app_label in PAGE_CONTENT_APPS or (meta.app_label, meta.model_name) in PAGE_CONTENT_MODELS)
+    app_config = apps.get_containing_app_config(getattr(sender, "__module__", ""))
+    return app_config is not None and app_config.label in PAGE_CONTENT_APPS and sender not in NOT_PAGE_CONTENT
 
 
 @receiver(post_save, dispatch_uid="page_content_saved")

@@ -9,11 +9,12 @@ from django.core.files.storage import FileSystemStorage, storages
 
 
 class PrivateFileSystemStorage(FileSystemStorage):
-    """FileSystemStorage rooted at settings.PRIVATE_MEDIA_ROOT; its files have no address."""
+    """FileSystemStorage rooted at settings.PRIVATE_MEDIA_ROOT, read each time (the model field
+    holds this storage from start-up on, and tests move the directory); its files have no address."""
 
     @property
     def base_location(self):
-        return self._value_or_setting(self._location, settings.PRIVATE_MEDIA_ROOT)
+        return settings.PRIVATE_MEDIA_ROOT
 
     @property
     def location(self):

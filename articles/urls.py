@@ -16,6 +16,4 @@ urlpatterns = [
     path("feeds/atom/", feeds.SiteAtomFeed(), name="feed-atom"),
     path("column/<slug:slug>/feed/", feeds.ColumnFeed(), name="column-feed"),
     path("column/<slug:slug>/feed/atom/", feeds.ColumnAtomFeed(), name="column-feed-atom"),
-    path("feeds/private/<str:token>/", feeds.PrivateColumnFeed(), name="private-feed"),
-    path("feeds/private/<str:token>/atom/", feeds.PrivateColumnAtomFeed(), name="private-feed-atom"),
 ]

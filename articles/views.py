@@ -5,7 +5,6 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
 from articles import page_cache
-from articles.access import can_read_column, can_read_in_full, can_see, is_editor
 from articles.models import Category, Column
 from articles.search import RANK_WINDOW, attach_snippets, gin_matches_only, parse_query, search_articles, search_columns
 from articles.selectors import (
@@ -19,10 +18,8 @@ from articles.selectors import (
     neighbours,
     prefetch_article_page,
     published_columns,
-    reading_pass,
 )
-from members.selectors import membership_of
-from portal.auth_backends import session_user_pk, user_row_loaded
+from members.access import can_read_column, can_read_in_full, can_see, may_preview_drafts, membership_of
 
 
 def paginate(request, queryset):
@@ -36,19 +33,19 @@ def column_list_page(request, *, category: Category | None = None):
     return render(request, "articles/home.html", context)
 
 
-@page_cache.anonymous_page()
+@page_cache.visitor_page()
 def home(request):
     return column_list_page(request)
 
 
-@page_cache.anonymous_page()
+@page_cache.visitor_page()
 def category_detail(request, slug):
     return column_list_page(request, category=get_object_or_404(Category, slug=slug))
 
 
-@page_cache.anonymous_page()
+@page_cache.visitor_page()
 def column_detail(request, slug):
-    column = column_for_reader(slug, include_drafts=is_editor(request.user))
+    column = column_for_reader(slug, include_drafts=may_preview_drafts(request.user))
     pinned, toc = column_table_of_contents(column)
     context = {
         "column": column,
@@ -60,42 +57,15 @@ def column_detail(request, slug):
     return render(request, "articles/column_detail.html", context)
 
 
-@page_cache.anonymous_page()
+@page_cache.visitor_page()
 def article_detail(request, pk):
-    if page_cache.is_signed_in_get(request):
-        response = kept_full_article(request, pk)
-        if response is not None:
-            return response
     article = article_for_reader(pk, request.user)
     if not can_see(request.user, article):
         raise Http404
-    return render_article(request, article, reads_in_full=can_read_in_full(request.user, article))
-
-
-def kept_full_article(request, pk):
-    """The hot path of a signed-in reader who may read the article in full: one cache round trip
-    brings their session and the kept skeleton of the page (which holds no text), one statement
-    loads their user row, checks their access and loads the text, which then goes into the
-    skeleton's hole. The skeleton is rendered by the usual path when it is missing. None: the
-    reader may not read it in full (or is not signed in), and the page is rendered as usual."""
-    lookup = page_cache.Lookup(page_cache.page_key("full", request), request)
-    user_pk = session_user_pk(request)
-    if user_pk is None or page_cache.has_messages(request):
-        return None
-    passed = reading_pass(pk, user_pk)
-    with user_row_loaded(passed.user_row):
-        signed_in = request.user.is_authenticated and request.user.pk == user_pk
-    article = passed.article
-    if not signed_in or article is None or not article.is_visible or not can_read_in_full(request.user, article):
-        return None
-    if lookup.entry is None and lookup.generation is not None:
-        full = article_for_reader(pk, request.user)
-        skeleton = page_cache.capture(request, render_article, full, reads_in_full=True, content_html=page_cache.hole("body"))
-        lookup.entry = lookup.store(skeleton)
-    if lookup.entry is None:
-        return None
-    version = page_cache.version_of(article.body_html)
-    return page_cache.respond(request, lookup.entry, body=article.body_html, body_version=version)
+    reads_in_full = can_read_in_full(request.user, article)
+    if reads_in_full and request.user.is_authenticated:
+        return page_cache.full_article(request, article, render_article)
+    return render_article(request, article, reads_in_full=reads_in_full)
 
 
 def render_article(request, article, *, reads_in_full: bool, content_html: str | None = None):
@@ -117,13 +87,13 @@ def render_article(request, article, *, reads_in_full: bool, content_html: str |
     return render(request, "articles/article_detail.html", context)
 
 
-@page_cache.anonymous_page()
+@page_cache.visitor_page()
 def tag_detail(request, slug):
     tag, articles = articles_tagged(slug)
     return render(request, "articles/tag_detail.html", {"tag": tag, "page": paginate(request, articles)})
 
 
-@page_cache.anonymous_page()
+@page_cache.visitor_page()
 def author_detail(request, slug):
     author = author_by_slug(slug)
     page = paginate(request, published_columns(author=author))
@@ -131,7 +101,7 @@ def author_detail(request, slug):
     return render(request, "articles/author_detail.html", {"author": author, "page": page})
 
 
-@page_cache.anonymous_page(page_cache.SEARCH_PARAMETERS)
+@page_cache.visitor_page(page_cache.SEARCH_PARAMETERS)
 def search(request):
     """Columns and articles matching the query, best first; ?column=<slug> searches within one column."""
     query = parse_query(request.GET.get("q", ""))

@@ -7,4 +7,4 @@ class MembersConfig(AppConfig):
     verbose_name = _("Memberships")
 
     def ready(self):
-        from members import checks  # noqa: F401  (registers the system checks)
+        from members import checks, signals  # noqa: F401  (registers the system checks, connects the receivers)

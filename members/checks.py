@@ -25,7 +25,7 @@ def rate_limits_are_shared(app_configs, **kwargs):
         return [
             Warning(
                 "The default cache lives inside each process, so rate limits are counted per worker, not per site.",
-                hint="Set REDIS_URL so every web worker shares one cache.",
+                hint="Set REDIS_URL so every web node shares one cache, or keep the default cache (files every worker on this machine shares).",
                 id="members.W002",
             )
         ]

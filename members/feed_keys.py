@@ -53,7 +53,7 @@ def feed_key_for_token(token: str) -> FeedKey:
 
 
 def private_feed_path(key: FeedKey, *, atom: bool = False) -> str:
-    name = "articles:private-feed-atom" if atom else "articles:private-feed"
+    name = "members:private-feed-atom" if atom else "members:private-feed"
     return reverse(name, kwargs={"token": feed_key_token(key)})
 
 

@@ -45,9 +45,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from articles.absolute_urls import absolute_url, absolutize_html
-from articles.access import can_read_in_full
 from articles.markdown import html_to_text
 from articles.models import Article
+from members.access import can_read_in_full
 from members.models import Membership, NewArticleAnnouncement, NewArticleEmail
 
 logger = logging.getLogger(__name__)

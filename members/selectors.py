@@ -2,7 +2,7 @@
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncMonth
@@ -11,9 +11,7 @@ from django.utils import timezone
 
 from members.models import Membership, MembershipGrant, Order, Plan, Subscription
 from members.referrals import top_referrers
-from portal.compiled import CompiledQuery
 
-READABLE_CACHE_ATTR = "_member_column_ids"
 # "My columns" offers to renew an annual membership this close to its end (or after it).
 RENEW_OFFER_DAYS = 30
 LIVE_SUBSCRIPTION_STATUSES = [
@@ -23,36 +21,6 @@ LIVE_SUBSCRIPTION_STATUSES = [
     Subscription.Status.UNPAID,
     Subscription.Status.PAUSED,
 ]
-
-
-def active_memberships_of(user, at=None):
-    """The one definition of "this reader is a member now" (member_column_ids and the article
-    page's one-query check both use it). `user` may be a user or a user's primary key."""
-    return Membership.objects.active(at).filter(user=user)
-
-
-MEMBER_COLUMN_IDS = CompiledQuery(
-    lambda *, user_pk, now: active_memberships_of(user_pk, now).order_by().values_list("column_id"),
-    user_pk=1,
-    now=datetime(2000, 1, 1, tzinfo=UTC),
-)
-
-
-def member_column_ids(user) -> frozenset[int]:
-    """Columns the user holds an active membership of; one precompiled query, then remembered for the request."""
-    if not user.is_authenticated:
-        return frozenset()
-    cached = getattr(user, READABLE_CACHE_ATTR, None)
-    if cached is None:
-        cached = frozenset(column_id for (column_id,) in MEMBER_COLUMN_IDS.rows(user_pk=user.pk, now=timezone.now()))
-        setattr(user, READABLE_CACHE_ATTR, cached)
-    return cached
-
-
-def forget_member_columns(user) -> None:
-    """After a grant within the same request, the next question must see it."""
-    if hasattr(user, READABLE_CACHE_ATTR):
-        delattr(user, READABLE_CACHE_ATTR)
 
 
 def active_reader_counts(column_ids) -> dict[int, int]:

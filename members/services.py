@@ -9,9 +9,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from members.access import forget_reader_columns
 from members.coupons import discount_for
 from members.models import Commission, Coupon, Membership, MembershipGrant, Order, Plan, RedeemCode, ReferralProgram, Subscription
-from members.selectors import forget_member_columns
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +66,7 @@ def membership_grant(
     MembershipGrant.objects.create(
         membership=membership, source=source, order=order, code=code, days=days, lifetime=lifetime, expires_after=membership.expires_at
     )
-    forget_member_columns(user)
+    forget_reader_columns(user)
     return membership
 
 

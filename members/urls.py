@@ -1,11 +1,13 @@
 from django.urls import path
 
-from members import reading_options, views, webhooks
+from members import feeds, reading_options, views, webhooks
 
 app_name = "members"
 
 urlpatterns = [
     path("me/columns/", views.my_columns, name="my-columns"),
+    path("feeds/private/<str:token>/", feeds.PrivateColumnFeed(), name="private-feed"),
+    path("feeds/private/<str:token>/atom/", feeds.PrivateColumnAtomFeed(), name="private-feed-atom"),
     path("me/columns/<slug:slug>/feed-key/", reading_options.feed_key_change, name="feed-key"),
     path("me/columns/<slug:slug>/emails/", reading_options.email_preference, name="email-preference"),
     path("unsubscribe/<str:token>/", reading_options.unsubscribe, name="unsubscribe"),

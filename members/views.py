@@ -13,8 +13,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from articles.access import can_read_column
 from articles.selectors import column_for_reader
+from members.access import can_read_column
 from members.codes import RedeemError, TooManyAttempts, code_redeem_limited
 from members.coupons import CouponError, PriceQuote, coupon_for_checkout
 from members.forms import CheckoutForm

@@ -1,17 +1,19 @@
-"""A Redis cache that a Redis outage cannot take the site down with.
+"""Django's Redis cache, which a Redis outage cannot take the site down with.
 
 Every operation that fails to reach Redis is logged and answered as a miss (reads give the default,
-writes do nothing), so pages are built from the database, sessions fall back to their database
-copy, and rate limits count nothing until Redis is back. After a failure the cache stays quiet for
-a few seconds instead of making every request wait for a connection timeout again.
+writes do nothing), so pages are built from the database and rate limits count nothing until Redis
+is back. After a failure the cache stays quiet for a few seconds instead of making every request
+wait for a connection timeout again. Nothing whose loss matters is kept only here: sessions live in
+the database, and kept pages are filed under a content generation that lives there too
+(articles/page_cache/generation.py), so a write that does not reach Redis cannot leave an old page
+or a signed-out session servable.
 """
 
 import logging
-import os
 import threading
 import time
 
-from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -68,72 +70,6 @@ def incr_unavailable(key, delta=1, version=None):
     raise ValueError(f"Key '{key}' not found (cache unavailable)")
 
 
-class _KeptConnection(threading.local):
-    connection = None
-    pid = 0
-
-
-class ReusingRedisCacheClient(RedisCacheClient):
-    """Django's client builds a new redis.Redis object for every cache operation, and building one
-    (its table of response callbacks) costs more Python than the round trip to Redis. A redis.Redis
-    object is safe to share between threads (each command borrows a pooled connection), so keep one
-    per connection pool."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._clients = {}
-        self._kept = _KeptConnection()
-
-    def get_client(self, key=None, *, write=False):
-        index = self._get_connection_pool_index(write)
-        client = self._clients.get(index)
-        if client is None:
-            client = self._clients[index] = self._client(connection_pool=self._get_connection_pool(write))
-        return client
-
-    def get_many(self, keys):
-        """MGET on a connection of this thread's own (every kept page asks it): redis-py's command
-        machinery and its pool's checks and bookkeeping cost more Python than the round trip. The
-        connection has the pool's settings (address, credentials, database, timeouts) but is not
-        the pool's, so nothing else ever reads from it; any error drops it. One that Redis closed
-        meanwhile (a restart, an idle timeout) is replaced and the command sent once more, as
-        redis-py's own retry would."""
-        keys = list(keys)
-        packed = None
-        for attempt in (1, 2):
-            connection = self._read_connection()
-            try:
-                if packed is None:
-                    packed = connection.pack_command("MGET", *keys)
-                connection.send_packed_command(packed, check_health=False)
-                values = connection.read_response()
-                break
-            except (RedisConnectionError, RedisTimeoutError, OSError):
-                self._drop_read_connection()
-                if attempt == 2:
-                    raise
-            except BaseException:
-                # Interrupted mid-answer (a worker timeout, say): the rest of it must never be read
-                # as the answer to the next command.
-                self._drop_read_connection()
-                raise
-        return {key: self._serializer.loads(value) for key, value in zip(keys, values, strict=True) if value is not None}
-
-    def _read_connection(self):
-        kept = self._kept
-        if kept.connection is None or kept.pid != os.getpid():
-            # A connection inherited through fork() belongs to the parent: never share its socket.
-            pool = self._get_connection_pool(False)
-            kept.connection = pool.connection_class(**pool.connection_kwargs)
-            kept.pid = os.getpid()
-        return kept.connection
-
-    def _drop_read_connection(self):
-        connection, self._kept.connection = self._kept.connection, None
-        if connection is not None:
-            connection.disconnect()
-
-
 class ResilientRedisCache(RedisCache):
     def __init__(self, server, params):
         options = params.get("OPTIONS", {})
@@ -142,7 +78,6 @@ class ResilientRedisCache(RedisCache):
         options.setdefault("socket_connect_timeout", 0.5)
         options.setdefault("socket_timeout", 0.5)
         super().__init__(server, {**params, "OPTIONS": options})
-        self._class = ReusingRedisCacheClient
         self.outage = CacheUnavailable(retry_after)
 
     get = resilient("get", default_of)(RedisCache.get)
@@ -170,7 +105,8 @@ class ResilientRedisCache(RedisCache):
     def is_available(self) -> bool:
         """For /healthz: a real round trip, ignoring the quiet period."""
         try:
-            return bool(self._cache.get_client(write=False).ping())
+            RedisCache.get(self, "healthz:ping")  # the method itself, not the quiet wrapper above
+            return True
         except UNAVAILABLE as error:
             self.outage.failed(error, "ping")
             return False

@@ -9,7 +9,7 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from portal.env import email_settings, env_bool, env_int, env_list, env_str, s3_storage_settings
+from portal.env import email_settings, env_bool, env_float, env_int, env_list, env_str, s3_storage_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -53,10 +53,13 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Kept pages for visitors without a session are answered here, with the headers the rest of the
+    # stack gave them when they were rendered (articles/page_cache/visitors.py).
+    "articles.page_cache.visitors.KeptVisitorPagesMiddleware",
     # Below WhiteNoise, so static files keep their long public caching and carry no page headers.
     "portal.middleware.PrivateCacheMiddleware",
     "portal.middleware.PermissionsPolicyMiddleware",
-    "portal.middleware.CSPMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -84,7 +87,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.site",
                 # Last: while a page is captured for the page cache its CSRF tokens are placeholders.
-                "articles.page_cache.holes",
+                "articles.page_cache.skeletons.holes",
             ],
         },
     },
@@ -105,12 +108,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env_int("DJANGO_DB_CONNECT_TIMEOUT", 3)
     # Parameters sent apart from the SQL and bound by the server, instead of spliced into the SQL
     # text in Python, which costs more than the query itself for a query with many parameters
-    # (2.1 ms against 0.35 ms for a member's article page). Only the precompiled hot queries
-    # (portal/compiled.py: the signed-in user, a member's access to an article) are prepared;
-    # nothing is prepared automatically, because a generic plan made a search for a common word
-    # twice as slow. Turn it off behind a pooler that cannot keep prepared statements.
+    # (2.1 ms against 0.35 ms for a member's article page). Nothing is prepared (unnamed statements
+    # only), so transaction-mode poolers such as PgBouncer work, and a generic plan never makes a
+    # search for a common word slow.
     if env_bool("DJANGO_DB_SERVER_SIDE_BINDING", True):
-        DATABASES["default"]["OPTIONS"].update(server_side_binding=True, prepare_threshold=2**31 - 1)
+        DATABASES["default"]["OPTIONS"].update(server_side_binding=True, prepare_threshold=None)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
@@ -120,7 +122,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Cache and sessions: Redis when REDIS_URL is set (shared by every web node), local memory otherwise.
+# The cache: Redis when REDIS_URL is set (shared by every web node), otherwise files on this machine,
+# shared by every gunicorn worker and the task worker, so rate limits count for the whole site
+# (bench/cache_backends.py has the figures against the database cache). Sessions live in the
+# database, so a sign-out is final whatever the cache does.
 REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
@@ -133,12 +138,27 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "portal"}}
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": env_str("DJANGO_CACHE_DIR", str(BASE_DIR / "var" / "cache")),
+            "KEY_PREFIX": env_str("DJANGO_CACHE_PREFIX", "portal"),
+            "TIMEOUT": 300,
+            "OPTIONS": {"MAX_ENTRIES": 10_000},
+        }
+    }
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 30
-# Reader pages kept in the cache (articles/page_cache.py): how long at most, in seconds; 0 keeps none.
-# Any change to what they show retires them at once; this bounds only reader counts on column cards.
+# Reader pages kept in the cache (articles/page_cache/): how long at most, in seconds; 0 keeps none.
+# Any change to what they show retires them; this bounds only reader counts on column cards.
 PAGE_CACHE_SECONDS = env_int("DJANGO_PAGE_CACHE_SECONDS", 300)
+PAGE_CACHE_ALIAS = "default"
+# How often a process reads the content generation from the database: a change reaches every
+# worker and node within this many seconds.
+PAGE_CACHE_GENERATION_SECONDS = env_float("DJANGO_PAGE_CACHE_GENERATION_SECONDS", 1.0)
+# How long nginx or a CDN may keep a visitor page (s-maxage); a change reaches visitors behind it
+# within this many seconds more. 0: they may store it but must ask again every time.
+PAGE_SHARED_CACHE_SECONDS = env_int("DJANGO_PAGE_SHARED_CACHE_SECONDS", 5)
 
 # Background work (imports, new-article emails) on Django's tasks framework (the django-tasks
 # backport). The database backend is the embedded default: tasks are rows in the database and
@@ -159,10 +179,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# Django's and allauth's backends, with a precompiled query to load the signed-in user (portal/auth_backends.py).
 AUTHENTICATION_BACKENDS = [
-    "portal.auth_backends.ModelBackend",
-    "portal.auth_backends.AuthenticationBackend",
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
 ]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "articles:home"

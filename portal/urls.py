@@ -22,14 +22,14 @@ urlpatterns = [
     path("", include("articles.urls")),
     path("", include("members.urls")),
     path("healthz", healthz, name="healthz"),
-    path("robots.txt", page_cache.anonymous_page()(robots_txt), name="robots-txt"),
-    path("sitemap.xml", page_cache.anonymous_page()(sitemap_index), name="sitemap-index"),
-    path("sitemap-<section>.xml", page_cache.anonymous_page(page_cache.SITEMAP_PARAMETERS)(sitemap), {"sitemaps": SITEMAPS}, name="sitemap-section"),
+    path("robots.txt", page_cache.visitor_page()(robots_txt), name="robots-txt"),
+    path("sitemap.xml", page_cache.visitor_page()(sitemap_index), name="sitemap-index"),
+    path("sitemap-<section>.xml", page_cache.visitor_page(page_cache.SITEMAP_PARAMETERS)(sitemap), {"sitemaps": SITEMAPS}, name="sitemap-section"),
     path("admin/dashboard/<slug:slug>/", column_dashboard_view, name="column-dashboard"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     # Switching the language only sets a cookie, so it takes no CSRF token: pages for visitors then
-    # carry no per-visitor token at all and can be kept and served to everyone (articles/page_cache.py).
+    # carry no per-visitor token at all and can be kept and served to everyone (articles/page_cache/visitors.py).
     path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
 ]
 

@@ -27,9 +27,10 @@ from django.db import DatabaseError, transaction
 
 from articles import page_cache, search_index
 from articles.importers import decode_document, parse_document, read_archive
+from articles.importers.apply import DocumentWriter
 from articles.importers.base import DocumentError, ParsedDocument
+from articles.importers.plan import column_import_ref
 from articles.importers.results import Action, ArticleOutcome, FileReport, ImportReport
-from articles.importers.writer import DocumentWriter, column_import_ref
 from articles.markdown import cut_preview, strip_cut_marker
 from articles.models import Article, Column, Section
 from articles.render_ahead import RenderAhead

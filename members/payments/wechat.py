@@ -25,10 +25,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from members.models import Order
-from members.payment_events import EventResult, order_refund_reported, payment_event_apply
+from members.payment_events import EventResult, payment_event_apply
 from members.payments.base import ProviderStart
 from members.payments.wechat_api import WechatPayError, exchange
 from members.payments.wechat_certificates import SignatureError, SignatureProbe, aead_decrypt, answer_verify, message_verify
+from members.payments.wechat_refunds import refund_apply
 from members.services import PaymentMismatch, order_mark_failed, order_mark_paid
 
 logger = logging.getLogger(__name__)
@@ -341,12 +342,7 @@ def refund_succeeded(resource: dict) -> EventResult:
     order = refund_order(resource)
     if order is None:
         return EventResult(order=None, outcome="ignored: no order of ours for this refund")
-    amount = resource.get("amount") if isinstance(resource.get("amount"), dict) else {}
-    refunded, total = amount.get("refund"), amount.get("total")
-    if resource.get("refund_status") != "SUCCESS" or type(refunded) is not int or refunded < order.amount_fen or total != order.amount_fen:
-        return EventResult(order=order, outcome="kept: partial or unfinished refund, access unchanged")
-    order = order_refund_reported(order_id=order.pk)
-    return EventResult(order=order, outcome="refunded")
+    return refund_apply(order, resource)
 
 
 def refund_not_done(kind: str, resource: dict) -> EventResult:

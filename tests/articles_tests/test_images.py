@@ -1,7 +1,6 @@
 """Uploaded images are decoded and re-encoded by articles.images: pure, no database."""
 
 import io
-import time
 import tracemalloc
 
 import pytest
@@ -98,20 +97,17 @@ def test_the_pixel_limit_is_read_from_the_header():
 
 
 @pytest.mark.parametrize("side", [7_000, 20_000])
-def test_a_decompression_bomb_is_refused_quickly_with_bounded_memory(side):
+def test_a_decompression_bomb_is_refused_with_bounded_memory(side):
     bomb = png_bomb(side)
     assert len(bomb) < 100_000
     tracemalloc.start()
-    started = time.perf_counter()
     try:
         with pytest.raises(ImageRejected) as refused:
             sanitize_image(bomb, **LIMITS)
-        elapsed = time.perf_counter() - started
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
     assert refused.value.code == "too_many_pixels"
-    assert elapsed < 0.5
     assert peak < 2 * 1024 * 1024  # decoding would need side² bytes: 49 MB to 400 MB
 
 

@@ -6,8 +6,8 @@ import importlib
 import pytest
 
 from articles.importers.identity import title_identity
+from articles.importers.plan import import_ref
 from articles.importers.service import Action, ImportOptions, Upload, import_uploads
-from articles.importers.writer import import_ref
 from articles.models import Article
 
 migration = importlib.import_module("articles.migrations.0009_normalized_import_keys")

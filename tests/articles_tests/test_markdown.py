@@ -1,7 +1,5 @@
 """The renderer and the preview cut are pure: no database."""
 
-import time
-
 import pytest
 
 from articles.markdown import count_words, cut_preview, html_to_text, reading_minutes, render_markdown, split_blocks, strip_cut_marker
@@ -40,13 +38,6 @@ def test_hostile_markup_never_survives(payload):
 
 def test_links_get_safe_rel():
     assert 'rel="noopener noreferrer nofollow"' in render_markdown("[站点](https://example.com)")
-
-
-@pytest.mark.parametrize("payload", [">" * 5000, "[" * 5000, "> " * 5000, "1. " * 2000, "- " * 3000, "![" * 3000, "<" * 5000, "**a" * 3000])
-def test_pathological_input_renders_quickly(payload):
-    started = time.perf_counter()
-    render_markdown(payload)
-    assert time.perf_counter() - started < 1.0
 
 
 def test_explicit_marker_cuts_the_preview_and_disappears_from_the_body():

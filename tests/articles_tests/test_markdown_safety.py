@@ -1,10 +1,9 @@
 """render_markdown's output, parsed back: only allowed tags, attributes and URL schemes ever survive.
 
-A payload corpus, generated input, and pathological input that must render within a time budget.
+A payload corpus, generated input, and pathological input (bench/inputs.py times it against its budget).
 """
 
 import re
-import time
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
@@ -13,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from articles.markdown import ALLOWED_ATTRIBUTES, ALLOWED_CLASSES, ALLOWED_TAGS, ALLOWED_URL_SCHEMES, render_markdown
+from bench.hostile_inputs import PATHOLOGICAL
 from tests.articles_tests.xss_payloads import PAYLOADS, SCHEMES
 
 URL_ATTRIBUTES = {"href", "src"}
@@ -177,60 +177,9 @@ def test_any_text_renders_without_raising_and_safely(text):
     assert problems(render_markdown(text)) == []
 
 
-PATHOLOGICAL = {
-    "quote markers": ">" * 5000,
-    "quote markers spaced": "> " * 5000,
-    "open brackets": "[" * 5000,
-    "unclosed links": "[a](" * 2000,
-    "unclosed images": "![x](" * 2000,
-    "unclosed link texts": "[a" * 5000,
-    "unclosed image texts": "![a" * 4000,
-    "unclosed reference texts": "[a][" * 3000,
-    "nested unclosed link texts": "[a[b]" * 2000,
-    "unbalanced destinations": "[a](()" * 2000,
-    "image links": "[![a](" * 2000,
-    "stars": "*" * 10000,
-    "star words": "**a" * 3000,
-    "underscores": "_" * 5000,
-    "backticks": "`" * 5000,
-    "backtick words": "`a" * 5000,
-    "less-thans": "<" * 5000,
-    "unclosed tags": "<a " * 5000,
-    "unclosed tags glued": "<a<a" * 3000,
-    "unclosed autolinks": "<http://" * 3000,
-    "ampersands": "&#" * 5000,
-    "comment openers": "<!--" * 3000,
-    "comments": "<!-- a -->" * 3000,
-    "nested divs": "<div>" * 3000,
-    "markdown in html": '<div markdown="1">' * 2000,
-    "nested quotes": "\n".join("> " * depth + "x" for depth in range(300)),
-    "nested lists": "\n".join("  " * depth + "- x" for depth in range(300)),
-    "mixed nesting": "\n".join("> - " * depth + "x" for depth in range(300)),
-    "mixed nesting on one line": "> - " * 1500,
-    "indented lists": "\n".join("    " * depth + "- x" for depth in range(300)),
-    "tab-indented lists": "\n".join("\t" * depth + "- x" for depth in range(1000)),
-    "one line of a megabyte": "a " * 500_000,
-    "reference definitions": "\n".join(f"[r{n}]: https://e.example/{n}" for n in range(3000)) + "\n" + " ".join(f"[x][r{n}]" for n in range(3000)),
-    "long table": "|a|b|\n|-|-|\n" + "|1|2|\n" * 3000,
-    "wide table": "|" + "a|" * 2000 + "\n|" + "-|" * 2000 + "\n|" + "1|" * 2000 + "\n",
-    "one-line headings": "# a\n" * 5000,
-    "one-line rules": "***\n" * 5000,
-    "setext headings": "a\n===\n" * 3000,
-    "abbreviations": "\n".join(f"*[A{n}]: x" for n in range(2000)) + "\n" + " ".join(f"A{n}" for n in range(2000)),
-    "definition list": "a\n" + ": b\n" * 5000,
-    "backslashes": "\\" * 10000,
-}
-# Generous for a busy shared machine, yet far below what the quadratic cases took before they
-# were bounded (from 1 s for "[a](" * 2000 to about a minute for 300 indented list levels).
-BUDGET_SECONDS = 1.5
-
-
 @pytest.mark.parametrize("name", PATHOLOGICAL)
-def test_pathological_input_renders_within_budget(name):
-    started = time.perf_counter()
-    rendered = render_markdown(PATHOLOGICAL[name])
-    assert time.perf_counter() - started < BUDGET_SECONDS
-    assert problems(rendered) == []
+def test_pathological_input_renders_safely(name):
+    assert problems(render_markdown(PATHOLOGICAL[name])) == []
 
 
 def test_text_too_complex_to_parse_keeps_every_word_as_plain_paragraphs():

@@ -1,7 +1,10 @@
 """Who sees what of an article: the paid part reaches members only."""
 
+import re
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from articles.models import Article, Column
 from tests.factories import PAID_PARAGRAPHS, make_article, make_column, make_editor, make_membership, make_user
@@ -70,12 +73,16 @@ def test_lifetime_member_reads_the_full_text(client, paid_article, column):
 
 def test_expired_member_reads_like_a_non_member(client, paid_article, column):
     reader = make_user()
-    make_membership(reader, column, expired=True)
+    membership = make_membership(reader, column, expired=True)
     client.force_login(reader)
     _, html = page_text(client, paid_article)
     assert PREVIEW in html
     assert_no_paid_text(html)
-    assert "Renew" in html or "续" in html
+    # The paywall of a membership that ended says when, and offers to renew rather than to join.
+    ended = timezone.localtime(membership.expires_at).strftime("%Y-%m-%d")
+    assert f"你的会员已于 {ended} 到期，续费后即可继续阅读。" in html
+    assert re.search(r'<a class="button" href="[^"]*">续费</a>', html)
+    assert "加入专栏" not in html
 
 
 def test_revoked_membership_reads_like_no_membership(client, paid_article, column):

@@ -5,6 +5,7 @@ Runs on SQLite (FTS5) by default and on PostgreSQL (tsvector) when DATABASE_URL 
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
@@ -82,6 +83,30 @@ def test_a_word_only_in_the_paid_part_finds_the_article_for_readers_with_a_snipp
     html = search(client, PAID_ONLY_WORD)
     assert results(html) == ["会员文章"]
     assert f"<mark>{PAID_ONLY_WORD}</mark>" in html
+
+
+def search_as_staff(client, column, *, may_read_everything):
+    """A paid article, searched by a staff account for a word of its paid part and for its title."""
+    staff = make_user(is_staff=True)
+    if may_read_everything:
+        staff.user_permissions.add(Permission.objects.get(codename="read_all_articles", content_type__app_label="members"))
+    make_article(column, title="提示词指南", body=paid_body())
+    client.force_login(staff)
+    title_match = search(client, "提示词")
+    assert results(title_match) == ["提示词指南"]
+    return search(client, PAID_ONLY_WORD), title_match
+
+
+def test_staff_without_the_read_all_permission_search_like_any_visitor(client, column):
+    paid_only_match, title_match = search_as_staff(client, column, may_read_everything=False)
+    assert results(paid_only_match) == [] and "分镜脚本" not in paid_only_match
+    assert "开场白" in title_match and "秘密" not in title_match  # the preview is the snippet
+
+
+def test_staff_with_the_read_all_permission_search_the_paid_text(client, column):
+    paid_only_match, title_match = search_as_staff(client, column, may_read_everything=True)
+    assert results(paid_only_match) == ["提示词指南"] and f"<mark>{PAID_ONLY_WORD}</mark>" in paid_only_match
+    assert "工程的秘密" in title_match  # the snippet comes from the paid text
 
 
 def test_free_articles_and_free_columns_search_their_full_text_for_everyone(client):
@@ -310,7 +335,7 @@ def test_sqlite_without_fts5_falls_back_to_like(client, column, monkeypatch):
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the ranking window is PostgreSQL's")
 def test_a_common_word_ranks_the_newest_matches_and_says_there_are_more(client, monkeypatch):
-    monkeypatch.setattr("articles.search.RANK_WINDOW", 3)
+    monkeypatch.setattr("articles.search.postgres.RANK_WINDOW", 3)
     monkeypatch.setattr("articles.views.RANK_WINDOW", 3)
     column = make_column(is_free=True, plans=())
     for number in range(5):

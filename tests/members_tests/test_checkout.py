@@ -6,7 +6,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from articles.access import can_read_in_full
+from members.access import can_read_in_full
 from members.models import Membership, MembershipGrant, Order, Plan
 from members.services import PaymentMismatch, order_create, order_mark_failed, order_mark_paid, order_refund
 from tests.factories import make_article, make_column, make_editor, make_membership, make_user

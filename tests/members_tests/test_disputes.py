@@ -6,11 +6,11 @@ import uuid
 import pytest
 from django.urls import reverse
 
-from articles.access import can_read_in_full
+from members.access import can_read_in_full
 from members.models import Commission, Membership, Order, PaymentEvent, Plan, ReferralProgram
 from members.services import order_create
 from tests.factories import make_article, make_editor, make_user
-from tests.members_tests.test_stripe import event, post, session_completed, stripe_keys  # noqa: F401 (fixture)
+from tests.members_tests.test_stripe import event, post, session_completed, stripe_api, stripe_keys  # noqa: F401 (fixtures)
 from tests.members_tests.test_subscriptions import invoice, subscription_session
 
 pytestmark = pytest.mark.django_db

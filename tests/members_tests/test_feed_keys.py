@@ -86,7 +86,7 @@ def test_forged_or_mangled_tokens_are_404(client, reader, column):
     token = feed_key_token(key)
     secret, _, signature = token.rpartition(".")
     for bad in [secret, f"{secret}.{signature[:-2]}xx", "nothing-here", f"x{token}"]:
-        assert client.get(reverse("articles:private-feed", kwargs={"token": bad})).status_code == 404, bad
+        assert client.get(reverse("members:private-feed", kwargs={"token": bad})).status_code == 404, bad
     with pytest.raises(FeedKeyUnknown):
         feed_key_for_token(secret)
 

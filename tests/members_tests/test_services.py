@@ -3,7 +3,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from articles.access import can_read_in_full
+from members.access import can_read_in_full
 from members.models import Membership
 from members.services import membership_grant
 from tests.factories import make_article, make_column, make_membership, make_user

@@ -11,12 +11,12 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from articles.access import can_read_in_full
+from members.access import can_read_in_full
 from members.models import Membership, MembershipGrant, Order, PaymentEvent, Plan, Subscription
-from members.payments import stripe
+from members.payments import stripe as stripe_payments
 from members.services import order_create
 from tests.factories import make_article, make_coupon, make_user
-from tests.members_tests.test_stripe import event, post, stripe_keys  # noqa: F401 (fixture)
+from tests.members_tests.test_stripe import event, post, recorded, stripe_api, stripe_keys  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db
 
@@ -125,15 +125,13 @@ def checkout_post(client, plan, **fields):
 
 
 @pytest.fixture
-def sessions(monkeypatch):
-    calls = []
+def sessions(stripe_api):
+    """The form bodies of the Checkout Sessions asked for."""
 
-    def fake_post(path, params, *, idempotency_key):
-        calls.append((path, params))
-        return {"id": "cs_test_new", "url": "https://checkout.stripe.com/c/pay/cs_test_new"}
+    def sent():
+        return [request.params for request in stripe_api.sent if request.path == "/v1/checkout/sessions"]
 
-    monkeypatch.setattr(stripe, "stripe_api_post", fake_post)
-    return calls
+    return sent
 
 
 # Checkout
@@ -149,7 +147,7 @@ def test_renewing_automatically_is_offered_ticked_for_an_annual_plan(client, rea
 def test_a_ticked_renewal_checks_out_as_a_yearly_subscription(client, reader, plan, sessions):
     client.force_login(reader)
     checkout_post(client, plan, renew="on")
-    ((path, params),) = sessions
+    (params,) = sessions()
     order = Order.objects.get()
     assert order.renews_automatically
     assert params["mode"] == "subscription"
@@ -163,7 +161,7 @@ def test_a_ticked_renewal_checks_out_as_a_yearly_subscription(client, reader, pl
 def test_an_unticked_renewal_is_a_one_off_payment(client, reader, plan, sessions):
     client.force_login(reader)
     checkout_post(client, plan)
-    ((_, params),) = sessions
+    (params,) = sessions()
     assert params["mode"] == "payment" and "line_items[0][price_data][recurring][interval]" not in params
     assert not Order.objects.get().renews_automatically
 
@@ -174,7 +172,7 @@ def test_a_coupon_makes_it_a_one_off_payment_and_says_so(client, reader, plan, c
     page = client.get(reverse("members:checkout", args=[plan.pk]) + f"?coupon={coupon.code}").content.decode()
     assert 'name="renew"' not in page and "不会自动续费" in page
     checkout_post(client, plan, coupon=coupon.code, renew="on")
-    ((_, params),) = sessions
+    (params,) = sessions()
     assert params["mode"] == "payment" and params["line_items[0][price_data][unit_amount]"] == "7920"
     assert not Order.objects.get().renews_automatically
 
@@ -190,7 +188,7 @@ def test_renewal_is_not_offered_for_lifetime_plans_or_without_stripe(client, rea
 
 def test_renewal_for_another_method_is_ignored(reader, plan):
     order = order_create(user=reader, plan=plan, provider="manual", checkout_token=uuid.uuid4(), renews_automatically=False)
-    assert not stripe.subscribes(order)
+    assert not stripe_payments.subscribes(order)
 
 
 def test_a_reader_already_renewing_is_not_offered_a_second_subscription(client, reader, plan, order, sessions):
@@ -199,7 +197,7 @@ def test_a_reader_already_renewing_is_not_offered_a_second_subscription(client, 
     page = client.get(reverse("members:checkout", args=[plan.pk])).content.decode()
     assert 'name="renew"' not in page and "你的会员已开启自动续费" in page
     checkout_post(client, plan, renew="on")
-    assert sessions[-1][1]["mode"] == "payment"
+    assert sessions()[-1]["mode"] == "payment"
 
 
 # The first payment
@@ -415,22 +413,13 @@ def test_a_subscription_of_someone_else_is_ignored(client):
 
 
 @pytest.fixture
-def api(monkeypatch):
-    calls = []
+def api(stripe_api):
+    """The renewal switches sent to Stripe, as (path, form body, idempotency key)."""
 
-    def fake_post(path, params, *, idempotency_key):
-        calls.append((path, params, idempotency_key))
-        cancel = params["cancel_at_period_end"] == "true"
-        return {
-            "id": SUBSCRIPTION,
-            "object": "subscription",
-            "status": "active",
-            "cancel_at_period_end": cancel,
-            "current_period_end": at() + 200 * 86400,
-        }
+    def sent():
+        return [(request.path, request.params, request.headers["Idempotency-Key"]) for request in stripe_api.sent]
 
-    monkeypatch.setattr(stripe, "stripe_api_post", fake_post)
-    return calls
+    return sent
 
 
 def renewal_url(subscription):
@@ -441,30 +430,29 @@ def test_a_reader_cancels_and_resumes_automatic_renewal(client, order, reader, a
     subscription = subscribed(client, order)
     client.force_login(reader)
     page = client.post(renewal_url(subscription), {"action": "cancel"}, follow=True).content.decode()
-    ((path, params, key),) = api
-    assert path == f"/subscriptions/{SUBSCRIPTION}" and params == {"cancel_at_period_end": "true"}
+    ((path, params, key),) = api()
+    assert path == f"/v1/subscriptions/{SUBSCRIPTION}" and params == {"cancel_at_period_end": "true"}
     subscription.refresh_from_db()
     assert subscription.cancel_at_period_end and not subscription.renews
+    # The recorded answer has the newer shape: the period's end is on the subscription's item.
+    assert subscription.current_period_end.timestamp() == recorded("subscription")["items"]["data"][0]["current_period_end"]
     assert "Resume renewal" in page or "恢复自动续费" in page
     assert Membership.objects.get().is_active()
     client.post(renewal_url(subscription), {"action": "resume"})
-    assert api[-1][1] == {"cancel_at_period_end": "false"} and api[-1][2] != key
+    assert api()[-1][1] == {"cancel_at_period_end": "false"} and api()[-1][2] != key
     subscription.refresh_from_db()
     assert subscription.renews
 
 
-def test_a_refusal_from_stripe_keeps_the_renewal_and_tells_the_reader(client, order, reader, monkeypatch):
+def test_a_refusal_from_stripe_keeps_the_renewal_and_tells_the_reader(client, order, reader, stripe_api, caplog):
     subscription = subscribed(client, order)
-
-    def refused(*args, **kwargs):
-        raise stripe.StripeError("No such subscription")
-
-    monkeypatch.setattr(stripe, "stripe_api_post", refused)
+    stripe_api.answer((404, recorded("error_resource_missing")))
     client.force_login(reader)
     response = client.post(renewal_url(subscription), {"action": "cancel"}, follow=True)
     subscription.refresh_from_db()
     assert subscription.renews
     assert [message.level_tag for message in response.context["messages"]] == ["error"]
+    assert "No such subscription: 'sub_test_1'" in caplog.text
 
 
 def test_only_the_subscriber_may_change_the_renewal_and_only_by_post(client, order, api):
@@ -473,7 +461,7 @@ def test_only_the_subscriber_may_change_the_renewal_and_only_by_post(client, ord
     assert client.post(renewal_url(subscription), {"action": "cancel"}).status_code == 404
     client.force_login(order.user)
     assert client.get(renewal_url(subscription)).status_code == 405
-    assert api == []
+    assert api() == []
 
 
 def test_an_ended_subscription_cannot_be_resumed(client, order, reader, api):
@@ -481,62 +469,45 @@ def test_an_ended_subscription_cannot_be_resumed(client, order, reader, api):
     post(client, subscription_event("customer.subscription.deleted", status="canceled"))
     client.force_login(reader)
     client.post(renewal_url(subscription), {"action": "resume"})
-    assert api == [] and Subscription.objects.get().status == Subscription.Status.CANCELED
+    assert api() == [] and Subscription.objects.get().status == Subscription.Status.CANCELED
 
 
-def test_the_renewal_request_reaches_stripe_form_encoded(monkeypatch, order, reader, column):
+def test_the_renewal_request_reaches_stripe_form_encoded_with_the_id_escaped(stripe_api, order, reader, column):
     subscription = Subscription.objects.create(
         user=reader, column=column, plan=order.plan, provider="stripe", provider_subscription_id="sub_x/../y", status="active"
     )
-    sent = {}
-
-    class Answer:
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            return False
-
-        def read(self):
-            return b'{"id": "sub_x/../y", "status": "active", "cancel_at_period_end": true}'
-
-    def fake_urlopen(request, timeout):
-        sent.update(url=request.full_url, data=request.data, headers=dict(request.header_items()))
-        return Answer()
-
-    monkeypatch.setattr(stripe.urllib.request, "urlopen", fake_urlopen)
-    stripe.subscription_renewal_set(subscription, renew=False)
-    assert sent["url"] == "https://api.stripe.com/v1/subscriptions/sub_x%2F..%2Fy"
-    assert sent["data"] == b"cancel_at_period_end=true" and sent["headers"]["Idempotency-key"].startswith("subscription-renewal-")
+    stripe_payments.subscription_renewal_set(subscription, renew=False)
+    (sent,) = stripe_api.sent
+    assert sent.method == "POST" and sent.path == "/v1/subscriptions/sub_x%2F..%2Fy"
+    assert sent.params == {"cancel_at_period_end": "true"} and sent.headers["Idempotency-Key"].startswith("subscription-renewal-")
     assert Subscription.objects.get().cancel_at_period_end
 
 
-def test_a_refunded_renewal_stops_the_subscription_renewing(client, order, monkeypatch, django_capture_on_commit_callbacks):
+def test_an_answer_about_another_subscription_changes_nothing(stripe_api, order, reader, column):
+    subscription = Subscription.objects.create(
+        user=reader, column=column, plan=order.plan, provider="stripe", provider_subscription_id=SUBSCRIPTION, status="active"
+    )
+    stripe_api.answer((200, {**recorded("subscription"), "id": "sub_someone_else"}))
+    with pytest.raises(stripe_payments.StripeError, match="another subscription"):
+        stripe_payments.subscription_renewal_set(subscription, renew=False)
+    assert not Subscription.objects.get().cancel_at_period_end
+
+
+def test_a_refunded_renewal_stops_the_subscription_renewing(client, order, stripe_api, django_capture_on_commit_callbacks):
     """Otherwise next year's charge would open the membership the refund just ended."""
     subscribed(client, order)
     post(client, invoice(payment_intent=None))
-    calls = []
-
-    def fake_post(path, params, *, idempotency_key):
-        calls.append((path, params))
-        return {"id": SUBSCRIPTION, "status": "active", "cancel_at_period_end": True, "current_period_end": at() + 300 * 86400}
-
-    monkeypatch.setattr(stripe, "stripe_api_post", fake_post)
     with django_capture_on_commit_callbacks(execute=True):
         post(client, event("charge.refunded", {"id": "ch_1", "payment_intent": "pi_x", "invoice": "in_renewal_1", "refunded": True}))
-    assert calls == [(f"/subscriptions/{SUBSCRIPTION}", {"cancel_at_period_end": "true"})]
+    assert [(sent.path, sent.params) for sent in stripe_api.sent] == [(f"/v1/subscriptions/{SUBSCRIPTION}", {"cancel_at_period_end": "true"})]
     assert Subscription.objects.get().cancel_at_period_end
     assert not Membership.objects.get().is_active()
 
 
-def test_a_refund_is_recorded_even_when_stripe_will_not_stop_the_renewal(client, order, monkeypatch, django_capture_on_commit_callbacks, caplog):
+def test_a_refund_is_recorded_even_when_stripe_will_not_stop_the_renewal(client, order, stripe_api, django_capture_on_commit_callbacks, caplog):
     subscribed(client, order)
     post(client, invoice(payment_intent=None))
-
-    def refuse(path, params, *, idempotency_key):
-        raise stripe.StripeError("Stripe is down")
-
-    monkeypatch.setattr(stripe, "stripe_api_post", refuse)
+    stripe_api.answer(*[(503, {"error": {"type": "api_error", "message": "Stripe is down"}})] * 3)
     with django_capture_on_commit_callbacks(execute=True):
         response = post(client, event("charge.refunded", {"id": "ch_1", "payment_intent": "pi_x", "invoice": "in_renewal_1", "refunded": True}))
     assert response.status_code == 200

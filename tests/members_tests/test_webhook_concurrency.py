@@ -16,6 +16,7 @@ from members.models import MembershipGrant, Order, PaymentEvent, Plan
 from members.services import order_create
 from tests.factories import make_column, make_user
 from tests.members_tests import test_stripe, test_wechat
+from tests.members_tests.test_stripe import stripe_api  # noqa: F401 (fixture: no call reaches Stripe)
 from tests.members_tests.test_wechat import merchant_key, platform_certificate, platform_key, wechat_keys  # noqa: F401 (fixtures)
 
 DELIVERIES = 5
@@ -36,10 +37,15 @@ def order_for(provider):
 
 
 def deliver_at_once(url, body: bytes, headers: dict) -> list[int]:
-    barrier = threading.Barrier(DELIVERIES)
+    return deliver_together(url, [(body, headers)] * DELIVERIES)
+
+
+def deliver_together(url, requests: list[tuple[bytes, dict]]) -> list[int]:
+    """Post each (body, headers) from its own thread and connection, all released at one moment."""
+    barrier = threading.Barrier(len(requests))
     statuses = []
 
-    def deliver():
+    def deliver(body, headers):
         try:
             client = Client()
             barrier.wait(timeout=10)
@@ -47,7 +53,7 @@ def deliver_at_once(url, body: bytes, headers: dict) -> list[int]:
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=deliver) for _ in range(DELIVERIES)]
+    threads = [threading.Thread(target=deliver, args=request) for request in requests]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -81,6 +87,24 @@ def test_five_simultaneous_wechat_notifications_grant_once(platform_key, platfor
     statuses = deliver_at_once(reverse("members:wechat-notify"), body, headers)
     assert statuses == [204] * DELIVERIES
     assert_paid_once(order, "wechat")
+
+
+def test_partial_refunds_reported_at_the_same_moment_add_up(platform_key, platform_certificate):
+    """Each notification's transaction records its own refund; without a lock on the order, neither
+    would see the other's and access would stay open after the full price was paid back."""
+    from members.models import Membership
+    from members.services import order_mark_paid
+
+    order = order_for("wechat")
+    order_mark_paid(order_id=order.pk, amount_fen=order.amount_fen)
+    requests = []
+    for number, fen in ((1, 3000), (2, 3000), (3, 3900)):
+        resource = test_wechat.refund_resource(order, refund=fen, number=number)
+        body = json.dumps(test_wechat.notification(resource, event_type="REFUND.SUCCESS")).encode()
+        requests.append((body, test_wechat.signed_headers(body, platform_key, platform_certificate)))
+    assert deliver_together(reverse("members:wechat-notify"), requests) == [204] * len(requests)
+    order.refresh_from_db()
+    assert order.status == Order.Status.REFUNDED and not Membership.objects.get().is_active()
 
 
 def test_one_renewal_invoice_reported_by_two_events_at_once_renews_once(settings):

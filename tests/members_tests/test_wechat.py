@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.x509.oid import NameOID
 from django.urls import reverse
 
-from articles.access import can_read_in_full
+from members.access import can_read_in_full
 from members.models import Membership, MembershipGrant, Order, PaymentEvent, Plan
 from members.payments import wechat, wechat_api
 from members.services import order_create
@@ -293,13 +293,13 @@ def test_an_unknown_notification_type_is_acknowledged(notify, order):
     assert PaymentEvent.objects.get().outcome.startswith("ignored")
 
 
-def refund_resource(order, *, refund=None):
+def refund_resource(order, *, refund=None, number=1):
     return {
         "mchid": MCH_ID,
         "out_trade_no": order.number,
         "transaction_id": "4200000000202611220000000001",
-        "out_refund_no": "R1",
-        "refund_id": "50000000382019052709732678859",
+        "out_refund_no": f"R{number}",
+        "refund_id": f"5000000038201905270973267885{number}",
         "refund_status": "SUCCESS",
         "amount": {"total": order.amount_fen, "refund": order.amount_fen if refund is None else refund},
     }
@@ -322,6 +322,43 @@ def test_a_partial_refund_keeps_access(notify, order):
     notify(notification(transaction_resource(order)))
     notify(notification(refund_resource(order, refund=100), event_type="REFUND.SUCCESS"))
     assert Membership.objects.get().is_active()
+    assert PaymentEvent.objects.get(event_type="REFUND.SUCCESS").outcome == "kept: 100 of 9900 fen refunded, access unchanged"
+
+
+def test_partial_refunds_that_add_up_to_the_price_end_access(notify, order):
+    notify(notification(transaction_resource(order)))
+    notify(notification(refund_resource(order, refund=4000, number=1), event_type="REFUND.SUCCESS"))
+    assert Order.objects.get().status == Order.Status.PAID and Membership.objects.get().is_active()
+    notify(notification(refund_resource(order, refund=5900, number=2), event_type="REFUND.SUCCESS"))
+    assert Order.objects.get().status == Order.Status.REFUNDED
+    assert not Membership.objects.get().is_active()
+
+
+def test_the_same_refund_delivered_twice_counts_once(notify, order):
+    notify(notification(transaction_resource(order)))
+    half = refund_resource(order, refund=4950, number=1)
+    # Two deliveries of one refund, under different notification ids (as a resend after a lost answer may be).
+    notify(notification(half, event_type="REFUND.SUCCESS"))
+    notify(notification(half, event_type="REFUND.SUCCESS"))
+    assert PaymentEvent.objects.filter(event_type="REFUND.SUCCESS").count() == 2
+    assert Order.objects.get().status == Order.Status.PAID and Membership.objects.get().is_active()
+    notify(notification(refund_resource(order, refund=4950, number=2), event_type="REFUND.SUCCESS"))
+    assert Order.objects.get().status == Order.Status.REFUNDED and not Membership.objects.get().is_active()
+
+
+def test_partial_refunds_before_the_payment_notification_leave_no_access(notify, order):
+    notify(notification(refund_resource(order, refund=9000, number=1), event_type="REFUND.SUCCESS"))
+    notify(notification(refund_resource(order, refund=900, number=2), event_type="REFUND.SUCCESS"))
+    notify(notification(transaction_resource(order)))
+    assert Order.objects.get().status == Order.Status.REFUNDED and not Membership.objects.exists()
+
+
+def test_refunds_of_another_merchant_or_not_finished_do_not_count(notify, order):
+    notify(notification(transaction_resource(order)))
+    notify(notification({**refund_resource(order, refund=5000, number=1), "mchid": "1900000002"}, event_type="REFUND.SUCCESS"))
+    notify(notification({**refund_resource(order, refund=5000, number=2), "refund_status": "PROCESSING"}, event_type="REFUND.SUCCESS"))
+    notify(notification(refund_resource(order, refund=4900, number=3), event_type="REFUND.SUCCESS"))
+    assert Order.objects.get().status == Order.Status.PAID and Membership.objects.get().is_active()
 
 
 def test_a_platform_public_key_with_its_id_also_verifies(notify, order, settings, tmp_path, platform_key, platform_certificate):

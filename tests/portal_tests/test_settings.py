@@ -35,10 +35,10 @@ def test_production_starts_with_a_real_secret_key():
     assert code == 0, output
 
 
-def test_defaults_are_sqlite_local_memory_and_console_mail():
+def test_defaults_are_sqlite_a_cache_in_files_and_console_mail():
     code, output = settings_in_subprocess()
     assert code == 0, output
-    assert "sqlite3" in output and "LocMemCache" in output and "console" in output
+    assert "sqlite3" in output and "FileBasedCache" in output and "console" in output
 
 
 def test_database_redis_and_mail_urls_select_the_production_backends():

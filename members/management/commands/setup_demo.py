@@ -6,6 +6,7 @@ from pathlib import Path
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
@@ -74,6 +75,8 @@ class Command(BaseCommand):
 
     def create_accounts(self):
         editor = self.account(*DEMO_EDITOR, is_staff=True, is_superuser=True)
+        # A superuser has every permission anyway; granted by name, the admin shows which one lets an editor read every article.
+        editor.user_permissions.add(Permission.objects.get(content_type__app_label="members", codename="read_all_articles"))
         reader = self.account(*DEMO_READER)
         joined = Column.objects.filter(title=LIBRARY["title"]).first() or Column.objects.first()
         if joined and not Membership.objects.filter(user=reader, column=joined).exists():

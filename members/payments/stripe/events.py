@@ -1,8 +1,8 @@
-"""Stripe Checkout: the reader pays on Stripe's page; only the signed webhook activates anything.
+"""What each Stripe event does to our orders, subscriptions and disputes.
 
-No SDK: a Checkout Session is one form-encoded POST, and the webhook signature is an HMAC we check
-ourselves (https://docs.stripe.com/webhooks#verify-manually). An annual plan at full price may be
-bought as a yearly subscription: each paid renewal invoice becomes an order of its own.
+Each handler takes the event's object as a plain dict and answers with an EventResult; it runs
+inside the transaction that records the event, so a redelivery finds the event recorded and does
+nothing, and a failure rolls both back for Stripe's retry.
 
 Events are read defensively: Stripe's payloads differ between API versions (an invoice names its
 payment intent directly before 2025-03-31 and through `payments` or `invoice_payment.paid` after;
@@ -10,30 +10,16 @@ a charge names its invoice only in older versions), and a missing or unexpected 
 and answered 2xx with an outcome, never a crash that Stripe would retry for days.
 """
 
-import hashlib
-import hmac
-import http.client
-import json
 import logging
-import re
-import time
-import urllib.error
-import urllib.request
-import uuid
-from datetime import UTC, datetime
-from urllib.parse import quote, urlencode
+from datetime import datetime
 
-from django.conf import settings
-from django.contrib import messages
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
 
-from members.models import Order, PaymentEvent, Plan, Subscription
+from members.models import Order, PaymentEvent, Subscription
 from members.payment_events import EventResult, RetryLater, order_refund_reported
-from members.payments.base import ProviderStart
+from members.payments.stripe.api import CURRENCY, StripeError, StripeProvider, subscription_renewal_set
+from members.payments.stripe.payloads import first_item, mapping, moment, period_end_of_subscription, ref_id, stops_renewing, text, whole_number
 from members.services import (
     PaymentMismatch,
     order_dispute_closed,
@@ -47,219 +33,11 @@ from members.services import (
 
 logger = logging.getLogger(__name__)
 
-API_BASE = "https://api.stripe.com/v1"
-SIGNATURE_TOLERANCE_SECONDS = 300
-CURRENCY = "cny"
 # An event that overtook the one it depends on is handed back to Stripe (which retries within
 # minutes, then hours) for this long; after that it is recorded as not ours and acknowledged.
 RETRY_WINDOW_SECONDS = 3600
-TIMESTAMP = re.compile(r"[0-9]{1,12}")
-HEX_SIGNATURE = re.compile(r"[0-9a-f]{64}")
 DISPUTE_WON = {"won", "warning_closed", "prevented"}
 DISPUTE_LOST = {"lost"}
-
-
-class StripeError(Exception):
-    """Stripe could not be reached or refused the request."""
-
-
-class SignatureError(Exception):
-    """A webhook body that Stripe did not sign with our endpoint secret, or signed too long ago."""
-
-
-class StripeProvider:
-    name = "stripe"
-    label = _("Card, Alipay or WeChat Pay through Stripe")
-
-    def is_enabled(self) -> bool:
-        return bool(settings.STRIPE_SECRET_KEY and settings.STRIPE_WEBHOOK_SECRET)
-
-    def start(self, order, request) -> ProviderStart:
-        try:
-            session = checkout_session_create(order)
-        except StripeError:
-            logger.exception("Could not create a Stripe Checkout Session for order %s", order.number)
-            messages.error(request, gettext("The payment service is not answering. Nothing was charged; please try again."))
-            return ProviderStart(redirect_url=order.get_absolute_url())
-        order.provider_reference = session["id"]
-        order.save(update_fields=["provider_reference", "updated_at"])
-        return ProviderStart(redirect_url=session["url"])
-
-
-def subscribes(order) -> bool:
-    """Whether this order is paid as a yearly subscription rather than once."""
-    return order.renews_automatically and order.plan_kind == Plan.Kind.ANNUAL and order.discount_fen == 0
-
-
-def checkout_session_create(order) -> dict:
-    site = settings.SITE_URL.rstrip("/")
-    params = {
-        "client_reference_id": order.number,
-        "metadata[order_number]": order.number,
-        "line_items[0][quantity]": "1",
-        "line_items[0][price_data][currency]": CURRENCY,
-        "line_items[0][price_data][unit_amount]": str(order.amount_fen),
-        "line_items[0][price_data][product_data][name]": f"{order.column.title} · {order.get_plan_kind_display()}"[:250],
-        # The success page only shows the order; the membership comes from the webhook alone.
-        "success_url": site + order.get_absolute_url(),
-        "cancel_url": site + reverse("members:checkout", kwargs={"plan_id": order.plan_id}),
-    }
-    if order.user.email:
-        params["customer_email"] = order.user.email
-    if subscribes(order):
-        params["mode"] = "subscription"
-        params["line_items[0][price_data][recurring][interval]"] = "year"
-        # Copied onto the subscription and named by its invoices, so a renewal or an invoice that
-        # overtakes the session's completion still finds the order that started it.
-        params["subscription_data[metadata][order_number]"] = order.number
-    else:
-        params["mode"] = "payment"
-        # Copied onto the payment and its charge, so a refund finds the order even before the
-        # session's completion has told us the payment intent.
-        params["payment_intent_data[metadata][order_number]"] = order.number
-    # The same order resubmitted within Stripe's 24 hours gets the same session back.
-    session = stripe_api_post("/checkout/sessions", params, idempotency_key=f"checkout-session-{order.number}")
-    if not isinstance(session.get("id"), str) or not isinstance(session.get("url"), str):
-        raise StripeError(f"Stripe answered without a session: {session}")
-    return session
-
-
-def subscription_renewal_set(subscription: Subscription, *, renew: bool) -> Subscription:
-    """Ask Stripe to stop (or resume) renewing at the end of the paid period, then record its
-    answer. Raises StripeError, leaving our row as it was, when Stripe refuses or is unreachable."""
-    answer = stripe_api_post(
-        f"/subscriptions/{quote(subscription.provider_subscription_id, safe='')}",
-        {"cancel_at_period_end": "false" if renew else "true"},
-        # Each click is a new request: a key reused for the opposite change would replay the old answer.
-        idempotency_key=f"subscription-renewal-{subscription.pk}-{uuid.uuid4().hex}",
-    )
-    if text(answer, "id") != subscription.provider_subscription_id:
-        raise StripeError(f"Stripe answered about another subscription: {text(answer, 'id')!r}")
-    return subscription_sync(
-        provider=StripeProvider.name,
-        provider_subscription_id=subscription.provider_subscription_id,
-        status=text(answer, "status"),
-        cancel_at_period_end=stops_renewing(answer) if isinstance(answer.get("cancel_at_period_end"), bool) else not renew,
-        current_period_end=period_end_of_subscription(answer),
-        as_of=timezone.now(),
-    )
-
-
-def stripe_api_post(path: str, params: dict[str, str], *, idempotency_key: str) -> dict:
-    """The one call to Stripe's network; tests replace it."""
-    request = urllib.request.Request(
-        API_BASE + path,
-        data=urlencode(params).encode(),
-        headers={"Authorization": f"Bearer {settings.STRIPE_SECRET_KEY}", "Idempotency-Key": idempotency_key},
-        method="POST",
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=20) as response:
-            answer = json.load(response)
-    except urllib.error.HTTPError as error:
-        raise StripeError(f"Stripe refused {path} with {error.code}: {error_message(error)}") from error
-    except (urllib.error.URLError, OSError, http.client.HTTPException, ValueError) as error:
-        raise StripeError(f"Stripe could not be reached for {path}: {error}") from error
-    if not isinstance(answer, dict):
-        raise StripeError(f"Stripe answered {path} with something other than an object.")
-    return answer
-
-
-def error_message(error: urllib.error.HTTPError) -> str:
-    """Stripe's own explanation from an error answer, for the log."""
-    try:
-        body = json.loads(error.read() or b"{}")
-    except (ValueError, OSError):
-        return error.reason or ""
-    return text(mapping(body, "error"), "message") or str(error.reason or "")
-
-
-def event_from_webhook(payload: bytes, signature_header: str, *, secret: str, now: float | None = None) -> dict:
-    """The event in a webhook body, once its Stripe-Signature header proves Stripe sent it recently.
-
-    The header is `t=<unix time>,v1=<hex HMAC-SHA256 of "t.body">[,v1=…][,v0=…]`; while an endpoint
-    secret is being rolled Stripe sends one v1 per secret, and any may match. Other schemes (v0,
-    Stripe's test scheme) are never accepted."""
-    if not secret:
-        raise SignatureError("No endpoint secret is configured.")
-    timestamp, signatures = None, []
-    for item in signature_header.split(","):
-        key, separator, value = item.partition("=")
-        if not separator:
-            continue
-        key, value = key.strip(), value.strip()
-        if key == "t" and timestamp is None:
-            timestamp = value
-        elif key == "v1" and HEX_SIGNATURE.fullmatch(value):
-            signatures.append(value)
-    if timestamp is None or not TIMESTAMP.fullmatch(timestamp) or not signatures:
-        raise SignatureError("The Stripe-Signature header has no timestamp or no v1 signature.")
-    expected = hmac.new(secret.encode(), timestamp.encode() + b"." + payload, hashlib.sha256).hexdigest()
-    if not any(hmac.compare_digest(expected, signature) for signature in signatures):
-        raise SignatureError("No v1 signature matches the endpoint secret.")
-    now = time.time() if now is None else now
-    # Both ways: a signature from the future is as suspect as an old one.
-    if abs(now - int(timestamp)) > SIGNATURE_TOLERANCE_SECONDS:
-        raise SignatureError("The signature is too old; this may be a replay.")
-    try:
-        event = json.loads(payload)
-    except ValueError as error:
-        raise SignatureError("The body is not JSON.") from error
-    if not isinstance(event, dict) or not isinstance(event.get("id"), str) or not isinstance(event.get("type"), str):
-        raise SignatureError("The body is not a Stripe event.")
-    return event
-
-
-# Reading payloads: each helper answers with an empty value rather than raising on a missing key.
-
-
-def mapping(container, key: str) -> dict:
-    value = container.get(key) if isinstance(container, dict) else None
-    return value if isinstance(value, dict) else {}
-
-
-def text(container, key: str) -> str:
-    value = container.get(key) if isinstance(container, dict) else None
-    return value if isinstance(value, str) else ""
-
-
-def ref_id(value) -> str:
-    """An expandable field: an id string, or the expanded object carrying its id."""
-    if isinstance(value, str):
-        return value
-    return text(value, "id")
-
-
-def whole_number(value) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def moment(value) -> datetime | None:
-    seconds = whole_number(value)
-    if seconds is None or seconds <= 0:
-        return None
-    try:
-        return datetime.fromtimestamp(seconds, tz=UTC)
-    except (OverflowError, OSError, ValueError):
-        return None
-
-
-def first_item(container, key: str) -> dict:
-    items = mapping(container, key).get("data")
-    return items[0] if isinstance(items, list) and items and isinstance(items[0], dict) else {}
-
-
-def event_handle(event: dict) -> EventResult:
-    """Apply one verified event. Called inside the transaction that records it."""
-    data = event.get("data")
-    obj = data.get("object") if isinstance(data, dict) else None
-    handler = EVENT_HANDLERS.get(event["type"])
-    if handler is None:
-        return EventResult(order=None, outcome="ignored: not an event we act on")
-    if not isinstance(obj, dict):
-        logger.warning("Stripe event %s (%s) carries no object", event["id"], event["type"])
-        return EventResult(order=None, outcome="ignored: the event carries no object")
-    return handler(obj, as_of=moment(event.get("created")))
 
 
 def not_ready(as_of: datetime | None, what: str) -> EventResult:
@@ -496,16 +274,6 @@ def period_end_of_invoice(invoice: dict) -> datetime | None:
     return moment(mapping(first_item(invoice, "lines"), "period").get("end")) or moment(invoice.get("period_end"))
 
 
-def period_end_of_subscription(subscription: dict) -> datetime | None:
-    """On the subscription before API 2025-03-31, on its items after."""
-    return moment(subscription.get("current_period_end")) or moment(first_item(subscription, "items").get("current_period_end"))
-
-
-def stops_renewing(subscription: dict) -> bool:
-    # Newer dashboards cancel "at period end" through cancel_at rather than cancel_at_period_end.
-    return subscription.get("cancel_at_period_end") is True or whole_number(subscription.get("cancel_at")) is not None
-
-
 def subscription_placed(subscription_id: str, order: Order | None, **state) -> Subscription | None:
     return subscription_sync(provider=StripeProvider.name, provider_subscription_id=subscription_id, order=order, **state)
 
@@ -616,22 +384,3 @@ def session_expired(session: dict, *, as_of=None) -> EventResult:
 
 def subscription_deleted(subscription: dict, *, as_of=None) -> EventResult:
     return subscription_changed(subscription, as_of=as_of, deleted=True)
-
-
-# The events to send to the webhook endpoint (see the Stripe block in portal/settings.py).
-EVENT_HANDLERS = {
-    "checkout.session.completed": session_paid,
-    "checkout.session.async_payment_succeeded": session_paid,
-    "checkout.session.async_payment_failed": session_async_failed,
-    "checkout.session.expired": session_expired,
-    "charge.refunded": charge_refunded,
-    "charge.dispute.created": dispute_created,
-    "charge.dispute.closed": dispute_closed,
-    "invoice.paid": invoice_paid,
-    "invoice.payment_succeeded": invoice_paid,
-    "invoice.payment_failed": invoice_payment_failed,
-    "invoice_payment.paid": invoice_payment_recorded,
-    "customer.subscription.created": subscription_changed,
-    "customer.subscription.updated": subscription_changed,
-    "customer.subscription.deleted": subscription_deleted,
-}
