@@ -51,11 +51,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
     # Kept pages for visitors without a session are answered here, with the headers the rest of the
     # stack gave them when they were rendered (articles/page_cache/visitors.py).
     "articles.page_cache.visitors.KeptVisitorPagesMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     # Below WhiteNoise, so static files keep their long public caching and carry no page headers.
     "portal.middleware.PrivateCacheMiddleware",
     "portal.middleware.PermissionsPolicyMiddleware",
@@ -153,6 +153,16 @@ SESSION_COOKIE_AGE = 60 * 60 * 24 * 30
 # Any change to what they show retires them; this bounds only reader counts on column cards.
 PAGE_CACHE_SECONDS = env_int("DJANGO_PAGE_CACHE_SECONDS", 300)
 PAGE_CACHE_ALIAS = "default"
+# Each process's own copy of the visitor pages it answers most, in front of the shared one: kept
+# under the same generation, so it is retired as surely (make bench: home went from 0.43 to 0.80 of
+# the bare app with it, and first in MIDDLEWARE).
+PAGE_CACHE_LOCAL_ALIAS = "pages-here"
+CACHES[PAGE_CACHE_LOCAL_ALIAS] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "pages-here",
+    "TIMEOUT": 300,
+    "OPTIONS": {"MAX_ENTRIES": env_int("DJANGO_PAGE_CACHE_LOCAL_ENTRIES", 500)},
+}
 # How often a process reads the content generation from the database: a change reaches every
 # worker and node within this many seconds.
 PAGE_CACHE_GENERATION_SECONDS = env_float("DJANGO_PAGE_CACHE_GENERATION_SECONDS", 1.0)

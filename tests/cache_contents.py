@@ -1,7 +1,8 @@
 """Everything the default cache holds, as text: for tests that prove what it never holds.
 
 Read from where the backend stores it (the cache's files, or Redis through a client of its own),
-never through the backend's private attributes."""
+never through the backend's private attributes. Each process's own copies of visitor pages
+(settings.PAGE_CACHE_LOCAL_ALIAS) are only ever copies of entries the default cache holds."""
 
 import pickle
 import zlib

@@ -2,7 +2,7 @@ import os
 
 import pytest
 from django.conf import settings as django_settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.test import override_settings
 from hypothesis import settings as hypothesis_settings
 
@@ -48,9 +48,11 @@ def cache_of_this_run(tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def empty_cache():
-    cache.clear()
+    for each in caches.all():
+        each.clear()
     yield
-    cache.clear()
+    for each in caches.all():
+        each.clear()
 
 
 @pytest.fixture(autouse=True)

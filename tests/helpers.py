@@ -1,8 +1,11 @@
 """Helpers more than one test module uses."""
 
+import socket
 from typing import ClassVar
 
 from django.core.mail.backends.locmem import EmailBackend
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
@@ -57,3 +60,18 @@ class FlakyEmailBackend(EmailBackend):
         cls.opened = 0
         cls.server_down = False
         cls.refused = set()
+
+
+def queries_for(client, url: str, **extra) -> int:
+    """How many queries one GET of a page costs; it must answer 200."""
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url, **extra)
+    assert response.status_code == 200, url
+    return len(captured)
+
+
+def free_port() -> int:
+    """A TCP port nothing on this machine listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

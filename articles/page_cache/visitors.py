@@ -3,10 +3,12 @@
 A visitor who sends no session cookie is certainly not signed in, and the pages marked with
 `visitor_page` show such a visitor only what anyone may read (the leak crawl proves it for each
 of them): home, categories, columns, articles (their preview), tags, authors, search, sitemaps and
-robots.txt. `KeptVisitorPagesMiddleware` sits just below SecurityMiddleware and WhiteNoise. On a
-hit it answers with the kept content and the headers the whole middleware stack gave the page
-when it was rendered, as Django's cache middleware pair does, so no session, locale, CSRF or
-authentication work runs. On a miss the request goes through as usual and a page the view marked
+robots.txt. `KeptVisitorPagesMiddleware` comes first in MIDDLEWARE. On a hit it answers with the
+kept content and the headers the whole middleware stack gave the page when it was rendered, as
+Django's cache middleware pair does, so no security, static-file, session, locale, CSRF or
+authentication work runs; each process also keeps its own copy of the pages it answers, so most
+hits do not even ask the shared cache. A request SecurityMiddleware would redirect to HTTPS, and
+static files, go down the stack as usual. On a miss the request goes through as usual and a page the view marked
 is kept. Visitor pages carry no CSRF token (the only form on them, the language switch, is
 exempt), so one kept copy serves everyone, and they say so to nginx or a CDN: `Cache-Control:
 public, max-age=0, s-maxage=PAGE_SHARED_CACHE_SECONDS` (README shows an nginx micro-cache).
@@ -14,9 +16,11 @@ public, max-age=0, s-maxage=PAGE_SHARED_CACHE_SECONDS` (README shows an nginx mi
 
 import functools
 import hashlib
+import time
 
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
+from django.core.cache import caches
 from django.http import HttpResponse, QueryDict
 from django.urls import Resolver404, resolve
 from django.utils.cache import get_conditional_response, patch_cache_control
@@ -64,9 +68,11 @@ def kept_parameters(request) -> frozenset | None:
 
 
 def is_visitor_get(request) -> bool:
-    """A GET from someone with no session at all (so not signed in) and no flash messages waiting."""
+    """A GET from someone with no session at all (so not signed in) and no flash messages waiting,
+    over HTTPS where the site insists on it."""
     return (
         request.method in ("GET", "HEAD")
+        and (request.is_secure() or not settings.SECURE_SSL_REDIRECT)
         and settings.SESSION_COOKIE_NAME not in request.COOKIES
         and CookieStorage.cookie_name not in request.COOKIES
         and len(request.get_full_path()) <= MAX_PATH_CHARS
@@ -91,6 +97,19 @@ def sorted_query(request) -> None:
         request.META = {**request.META, "QUERY_STRING": query}
 
 
+def kept_here():
+    """This process's own copy of the visitor pages it answers most (settings.PAGE_CACHE_LOCAL_ALIAS):
+    no round trip to the shared cache. Safe for the same reason the shared entries are: they are
+    filed under the content generation, which every process reads from the database."""
+    return caches[settings.PAGE_CACHE_LOCAL_ALIAS]
+
+
+def keep_here(key: str, entry: dict) -> None:
+    seconds = int(entry["expires"] - time.time())
+    if seconds >= 1:
+        kept_here().set(key, entry, timeout=seconds)
+
+
 def shared_cache_control(response) -> None:
     patch_cache_control(response, public=True, max_age=0, s_maxage=settings.PAGE_SHARED_CACHE_SECONDS)
 
@@ -113,7 +132,11 @@ class KeptVisitorPagesMiddleware:
         # under the generation that change retires.
         current = generation.current()
         key = page_key("visitor", request, language=get_language_from_request(request), generation=current)
-        entry = kept_pages().get(key)
+        entry = kept_here().get(key)
+        if entry is None:
+            entry = kept_pages().get(key)
+            if entry is not None:
+                keep_here(key, entry)
         if entry is None:
             response = self.get_response(request)
             entry = self.keep(request, response, key, current)
@@ -131,8 +154,10 @@ class KeptVisitorPagesMiddleware:
         shared_cache_control(response)
         content = response.content
         headers = [(name, value) for name, value in response.items() if name.lower() != "etag"]
-        entry = {"content": content, "headers": headers, "etag": f'"{hashlib.md5(content, usedforsecurity=False).hexdigest()}"'}
+        etag = f'"{hashlib.md5(content, usedforsecurity=False).hexdigest()}"'
+        entry = {"content": content, "headers": headers, "etag": etag, "expires": time.time() + seconds}
         kept_pages().set(key, entry, timeout=seconds)
+        keep_here(key, entry)
         return entry
 
     @staticmethod

@@ -4,13 +4,12 @@ never a paid sentence; conditional GET; query counts that do not grow with the a
 from datetime import timedelta
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from articles.models import Article, Column
 from tests.factories import PAID_PARAGRAPHS, make_article, make_column, make_membership, make_user, paid_body
+from tests.helpers import queries_for
 
 pytestmark = pytest.mark.django_db
 
@@ -132,12 +131,6 @@ def test_a_scheduled_article_arriving_changes_the_etag(client, column):
 
 def test_feeds_refuse_other_methods(client, column):
     assert client.post(reverse("articles:feed")).status_code == 405
-
-
-def queries_for(client, url):
-    with CaptureQueriesContext(connection) as captured:
-        assert client.get(url).status_code == 200
-    return len(captured)
 
 
 def test_feed_query_count_does_not_grow_with_articles(client, column, settings):

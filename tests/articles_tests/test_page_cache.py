@@ -5,6 +5,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.core.cache import caches
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -13,7 +14,7 @@ from django.utils import timezone
 
 from articles import page_cache
 from articles.importers import service
-from articles.models import Article, PageGeneration
+from articles.models import Article, Column, PageGeneration
 from articles.page_cache import entries, generation
 from articles.page_cache.skeletons import hole
 from tests.cache_contents import cached_texts
@@ -310,3 +311,16 @@ def test_nothing_is_kept_when_the_page_cache_is_off(client, settings, column):
     url = column.get_absolute_url()
     client.get(url)
     assert queries_of(client, url)[1] > 0
+
+
+def test_each_process_answers_its_most_asked_pages_from_its_own_copy_under_the_same_generation(client, settings, column):
+    settings.PAGE_CACHE_GENERATION_SECONDS = 60
+    url = column.get_absolute_url()
+    client.get(url)
+    caches["default"].clear()  # the shared copy is gone (another node's Redis flushed, say)
+    response, queries = queries_of(client, url)
+    assert queries == 0, "this process's own copy answered"
+    Column.objects.filter(pk=column.pk).update(title="本进程副本也跟着换代")
+    PageGeneration.objects.update(value=generation.new_generation())
+    generation.remembered.read_at -= 61
+    assert "本进程副本也跟着换代" in client.get(url).content.decode(), "a new generation retires the local copy too"

@@ -1,22 +1,14 @@
 """Reader pages render what they promise, and their query counts do not grow with the data."""
 
 import pytest
-from django.db import connection
 from django.test import override_settings
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from articles.models import Article
 from tests.factories import make_article, make_author, make_category, make_column, make_membership, make_section, make_user
+from tests.helpers import queries_for
 
 pytestmark = pytest.mark.django_db
-
-
-def queries_for(client, url):
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(url)
-    assert response.status_code == 200, url
-    return len(captured)
 
 
 def grow(column, count):

@@ -21,16 +21,11 @@ from articles.models import Article
 from articles.page_cache import generation
 from members.codes import redeem_limiter
 from tests.factories import PAID_PARAGRAPHS, make_article, make_column, make_membership, make_user
+from tests.helpers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.django_db
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class PausableRedis:
@@ -71,11 +66,12 @@ def redis(settings):
         pytest.skip("redis-server is not installed (apt-get install redis-server)")
     server = PausableRedis()
     settings.CACHES = {
+        **settings.CACHES,
         "default": {
             "BACKEND": "portal.cache.ResilientRedisCache",
             "LOCATION": server.url,
             "OPTIONS": {"RETRY_AFTER_SECONDS": 0, "socket_timeout": 0.2, "socket_connect_timeout": 0.2},
-        }
+        },
     }
     settings.PAGE_CACHE_GENERATION_SECONDS = 60  # as in production; the edit's own process forgets it
     generation.remembered.forget()

@@ -24,7 +24,8 @@ from django.db import connection
 from articles.models import Article
 from bench.web import worker_pids
 from tests.factories import make_article, make_column
-from tests.portal_tests.test_two_nodes import free_port, static_root  # noqa: F401  (a fixture)
+from tests.helpers import free_port
+from tests.portal_tests.test_two_nodes import static_root  # noqa: F401  (a fixture)
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

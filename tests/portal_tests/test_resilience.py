@@ -14,7 +14,10 @@ from portal.cache import ResilientRedisCache
 from tests.factories import PASSWORD, make_article, make_column, make_user
 
 # Nothing listens on port 1: connecting fails at once, like a stopped Redis.
-DOWN_REDIS = {"default": {"BACKEND": "portal.cache.ResilientRedisCache", "LOCATION": "redis://127.0.0.1:1/0", "KEY_PREFIX": "down"}}
+DOWN_REDIS = {
+    "default": {"BACKEND": "portal.cache.ResilientRedisCache", "LOCATION": "redis://127.0.0.1:1/0", "KEY_PREFIX": "down"},
+    "pages-here": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pages-here-down"},
+}
 
 
 class CountConnection(socketserver.BaseRequestHandler):

@@ -26,17 +26,12 @@ from django.db import connection
 from members.codes import redeem_limiter
 from members.models import RedeemCode
 from tests.factories import PASSWORD, make_article, make_column, make_user
+from tests.helpers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = "redis://127.0.0.1:6379/12"
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def redis_answers() -> bool:
