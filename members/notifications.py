@@ -121,15 +121,18 @@ def new_article_announce(*, article_id: int) -> int:
 
 
 # Unsubscribing
+#
+# One signed token per membership and purpose: `salt` names the emails it switches off (renewal
+# reminders use their own), so a link from one kind of email cannot switch off another.
 
 
-def unsubscribe_token(membership: Membership) -> str:
-    return signing.Signer(salt=UNSUBSCRIBE_SALT, sep=".").sign(f"{membership.pk}-{membership.user_id}")
+def unsubscribe_token(membership: Membership, *, salt: str = UNSUBSCRIBE_SALT) -> str:
+    return signing.Signer(salt=salt, sep=".").sign(f"{membership.pk}-{membership.user_id}")
 
 
-def membership_for_unsubscribe_token(token: str) -> Membership | None:
+def membership_for_unsubscribe_token(token: str, *, salt: str = UNSUBSCRIBE_SALT) -> Membership | None:
     try:
-        value = signing.Signer(salt=UNSUBSCRIBE_SALT, sep=".").unsign(token)
+        value = signing.Signer(salt=salt, sep=".").unsign(token)
     except signing.BadSignature:
         return None
     membership_id, _, user_id = value.partition("-")

@@ -1,6 +1,6 @@
 """What a member chooses about how a column reaches them: the private feed address (issued,
-replaced, switched off) and new-article emails (on, off, and the one-click unsubscribe link in
-each email, which works without logging in)."""
+replaced, switched off), new-article emails and renewal reminders (each on or off, and switched off
+by the one-click unsubscribe link in each email, which works without logging in)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from members.feed_keys import feed_key_issue, feed_key_revoke
 from members.models import Membership
 from members.notifications import membership_for_unsubscribe_token, membership_set_email_new_articles
+from members.renewal_reminders import membership_for_reminders_token, membership_set_renewal_reminders
 
 
 def own_membership(user, slug: str) -> Membership:
@@ -60,22 +61,48 @@ def email_preference(request, slug):
     return back_to_bookshelf(membership)
 
 
+@login_required
+@require_POST
+def renewal_reminders_preference(request, slug):
+    membership = own_membership(request.user, slug)
+    choice = request.POST.get("renewal_reminders")
+    if choice not in ("on", "off"):
+        messages.error(request, _("Nothing was changed: choose whether to receive the reminders."))
+        return back_to_bookshelf(membership)
+    membership_set_renewal_reminders(membership=membership, enabled=choice == "on")
+    if choice == "on":
+        messages.success(request, _("You will be reminded before your membership of “%(title)s” ends.") % {"title": membership.column.title})
+    else:
+        messages.success(request, _("No more renewal reminders for “%(title)s”.") % {"title": membership.column.title})
+    return back_to_bookshelf(membership)
+
+
 # Mail clients post the one-click unsubscribe (RFC 8058) without a CSRF token; the signed token in
 # the address is the authority, and it only ever switches one column's emails off or on.
 @csrf_exempt
 @require_http_methods(["GET", "HEAD", "POST"])
 def unsubscribe(request, token):
-    membership = membership_for_unsubscribe_token(token)
+    return unsubscribe_page(request, membership_for_unsubscribe_token(token), switch=membership_set_email_new_articles, template="members/unsubscribe.html")
+
+
+@csrf_exempt
+@require_http_methods(["GET", "HEAD", "POST"])
+def renewal_reminders_unsubscribe(request, token):
+    return unsubscribe_page(
+        request, membership_for_reminders_token(token), switch=membership_set_renewal_reminders, template="members/renewal_reminders_unsubscribe.html"
+    )
+
+
+def unsubscribe_page(request, membership, *, switch, template: str):
     status, changed = 200, False
     if membership is None:
         status = 404
     elif request.method == "POST":
         # A mail client's one-click post carries List-Unsubscribe=One-Click; our page's buttons say which way.
-        enabled = request.POST.get("action") == "resubscribe"
-        membership_set_email_new_articles(membership=membership, enabled=enabled)
+        switch(membership=membership, enabled=request.POST.get("action") == "resubscribe")
         changed = True
     # A GET only shows the page: link scanners in mail systems open links, and must not unsubscribe anyone.
-    response = render(request, "members/unsubscribe.html", {"membership": membership, "changed": changed}, status=status)
+    response = render(request, template, {"membership": membership, "changed": changed}, status=status)
     patch_cache_control(response, private=True, no_store=True)
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
     response.headers["Referrer-Policy"] = "no-referrer"

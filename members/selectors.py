@@ -64,13 +64,16 @@ def bookshelf(user) -> list[Membership]:
     return memberships
 
 
+def renewing_subscriptions():
+    """Subscriptions that will still charge their reader: live, and not set to stop at the period end."""
+    return Subscription.objects.filter(status__in=LIVE_SUBSCRIPTION_STATUSES, cancel_at_period_end=False)
+
+
 def renewing_subscription(user, column) -> Subscription | None:
     """A subscription that will still charge this reader for this column: a second one would bill twice."""
     if not user.is_authenticated:
         return None
-    return (
-        Subscription.objects.filter(user=user, column=column, status__in=LIVE_SUBSCRIPTION_STATUSES, cancel_at_period_end=False).order_by("-created_at").first()
-    )
+    return renewing_subscriptions().filter(user=user, column=column).order_by("-created_at").first()
 
 
 def subscription_for_reader(user, pk: int) -> Subscription:

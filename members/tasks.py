@@ -1,11 +1,13 @@
-"""When new-article emails go out: the tasks that announce and send them, and what enqueues them.
-What is sent, to whom and how often it is tried is members.notifications; its docstring tells the
-whole flow.
+"""When member emails go out: the tasks that announce and send new-article emails and renewal
+reminders, and what enqueues them. What is sent, to whom and how often it is tried is
+members.notifications and members.renewal_reminders; their docstrings tell the whole flows.
 
-Tasks take JSON arguments (an article's id), so a task run later reads the article as it is then.
+Tasks take JSON arguments (an article's id, a reminder's id), so a task run later reads the
+article or the membership as it is then.
 Deferring (run_after) needs a backend that keeps tasks, like the database one; the "immediate"
 backend runs every task where it is enqueued and cannot defer, so there scheduled articles and
-retries wait for the `send_new_article_emails` command.
+retries wait for the `send_new_article_emails` command, and reminders' retries for the next hourly
+`send_renewal_reminders`.
 """
 
 import logging
@@ -29,6 +31,7 @@ from members.notifications import (
     new_article_announce,
     new_article_emails_send,
 )
+from members.renewal_reminders import SendOutcome, reminders_to_enqueue, renewal_reminder_send, renewal_reminders_create
 
 logger = logging.getLogger(__name__)
 
@@ -125,3 +128,34 @@ def new_article_emails_run() -> tuple[int, SendReport]:
     report = new_article_emails_send(retry=Retry.NOW)
     enqueue_retry(report, article_id=None)
     return announced, report
+
+
+# Renewal reminders
+
+
+@task()
+def renewal_reminder_send_task(*, reminder_id: int) -> str:
+    """Send one renewal reminder, unless another task has it or it is no longer due; a failure
+    enqueues this task again for when its wait is over. Returns the row's status."""
+    outcome = renewal_reminder_send(reminder_id=reminder_id)
+    enqueue_reminder_retry(outcome, reminder_id=reminder_id)
+    return outcome.status
+
+
+def enqueue_reminder_retry(outcome: SendOutcome, *, reminder_id: int) -> None:
+    if outcome.retry_after is None:
+        return
+    if not defer(renewal_reminder_send_task, run_after=outcome.retry_after, reminder_id=reminder_id):
+        logger.warning("Renewal reminder %s failed and the task backend cannot defer: the next send_renewal_reminders retries it", reminder_id)
+
+
+def renewal_reminders_run() -> tuple[int, int]:
+    """What the hourly command does: record every reminder due now, then enqueue one task per
+    reminder to send (the new ones, and those whose task did not send them). Returns how many
+    were due and how many tasks were enqueued."""
+    started = timezone.now()
+    due = renewal_reminders_create(now=started)
+    reminder_ids = reminders_to_enqueue(recorded_since=started, now=started)
+    for reminder_id in reminder_ids:
+        renewal_reminder_send_task.enqueue(reminder_id=reminder_id)
+    return due, len(reminder_ids)

@@ -68,13 +68,16 @@ def make_article(column, *, title=None, body=None, access=Article.Access.MEMBERS
     )
 
 
-def make_membership(user, column, *, days=None, expired=False, source=Membership.Source.PURCHASE):
+def make_membership(user, column, *, days=None, expired=False, source=Membership.Source.PURCHASE, ends_at=None, starts_at=None):
+    """Lifetime by default; `days` from now, `expired` long ago, or ending exactly at `ends_at`."""
     now = timezone.now()
     if expired:
         starts, expires = now - timedelta(days=400), now - timedelta(days=35)
+    elif ends_at is not None:
+        starts, expires = ends_at - timedelta(days=365), ends_at
     else:
         starts, expires = now - timedelta(days=1), (now + timedelta(days=days) if days else None)
-    return Membership.objects.create(user=user, column=column, source=source, starts_at=starts, expires_at=expires)
+    return Membership.objects.create(user=user, column=column, source=source, starts_at=starts_at or starts, expires_at=expires)
 
 
 def make_coupon(column, *, code=None, percent_off=None, amount_off_fen=None, **fields):

@@ -8,6 +8,7 @@ from members.models.memberships import Membership, MembershipGrant, MembershipQu
 from members.models.orders import Order, PaymentEvent, Subscription
 from members.models.plans import Plan
 from members.models.referrals import Commission, ReferralCode, ReferralProgram, ReferralVisit
+from members.models.reminders import RenewalReminder
 
 __all__ = [
     "Commission",
@@ -26,5 +27,6 @@ __all__ = [
     "ReferralCode",
     "ReferralProgram",
     "ReferralVisit",
+    "RenewalReminder",
     "Subscription",
 ]

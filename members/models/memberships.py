@@ -31,6 +31,9 @@ class Membership(models.Model):
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
     email_new_articles = models.BooleanField(_("email new articles"), default=True, help_text=_("Send the reader each new article of this column by email."))
+    email_renewal_reminders = models.BooleanField(
+        _("renewal reminders"), default=True, help_text=_("Email the reader before and when a membership that does not renew by itself ends.")
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modified"), auto_now=True)
 
