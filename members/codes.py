@@ -41,6 +41,10 @@ class CodeExpired(RedeemError):
     message = _("This code has expired and can no longer be redeemed.")
 
 
+class CodeVoided(RedeemError):
+    message = _("This gift was refunded, so its code can no longer be redeemed.")
+
+
 class TooManyAttempts(RedeemError):
     def __init__(self, minutes: int):
         super().__init__(minutes)
@@ -134,7 +138,7 @@ def code_redeem(*, user, raw_code: str) -> Membership:
 
     The claim is one conditional UPDATE: when two readers submit the same code at the same
     moment, the database lets exactly one of them change the row, and the other is told the
-    code is used. MembershipGrant.code is unique as well, so a code can never grant twice.
+    code is used; a refund voiding the code at that moment is ordered the same way. MembershipGrant.code is unique as well, so a code can never grant twice.
     """
     text = code_normalize(raw_code)
     code = RedeemCode.objects.select_related("column").filter(code=text).first() if text else None
@@ -142,13 +146,15 @@ def code_redeem(*, user, raw_code: str) -> Membership:
         raise UnknownCode
     if code.redeemed_at is not None:
         raise CodeAlreadyUsed
+    if code.voided_at is not None:
+        raise CodeVoided
     now = timezone.now()
     if code.expires_at is not None and code.expires_at <= now:
         raise CodeExpired
     with transaction.atomic():
-        claimed = RedeemCode.objects.filter(pk=code.pk, redeemed_at__isnull=True).update(redeemed_by=user, redeemed_at=now)
+        claimed = RedeemCode.objects.filter(pk=code.pk, redeemed_at__isnull=True, voided_at__isnull=True).update(redeemed_by=user, redeemed_at=now)
         if claimed != 1:
-            raise CodeAlreadyUsed
+            raise CodeVoided if RedeemCode.objects.filter(pk=code.pk, voided_at__isnull=False).exists() else CodeAlreadyUsed
         return membership_grant(
             user=user,
             column=code.column,

@@ -2,10 +2,18 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from members.coupons import CouponError, coupon_for_checkout
+from members.models.gifts import MESSAGE_MAX_CHARS
 
 
 class CheckoutForm(forms.Form):
     provider = forms.ChoiceField(label=_("Pay with"), widget=forms.RadioSelect)
+    gift = forms.BooleanField(label=_("Send as a gift"), required=False, help_text=_("You get a link to forward; whoever redeems it reads the column."))
+    gift_message = forms.CharField(
+        label=_("Message to your friend (optional)"),
+        max_length=MESSAGE_MAX_CHARS,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": MESSAGE_MAX_CHARS}),
+    )
     coupon = forms.CharField(label=_("Coupon"), max_length=64, required=False, widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}))
     # A fresh token per rendered form: submitting the same form twice finds the same order.
     checkout_token = forms.UUIDField(widget=forms.HiddenInput)

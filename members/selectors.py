@@ -86,12 +86,12 @@ def plan_for_sale(plan_id: int) -> Plan:
 
 
 def orders_of(user):
-    return Order.objects.filter(user=user).select_related("column").order_by("-created_at")
+    return Order.objects.filter(user=user).select_related("column", "gift").order_by("-created_at")
 
 
 def order_for_reader(user, number: str) -> Order:
     """A reader's own order; anyone else's is a 404, never a hint that it exists."""
-    return get_object_or_404(Order.objects.select_related("column", "plan"), user=user, number=number)
+    return get_object_or_404(Order.objects.select_related("column", "plan", "gift"), user=user, number=number)
 
 
 @dataclass(frozen=True)

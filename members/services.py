@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from members.access import forget_reader_columns
 from members.coupons import discount_for
-from members.models import Commission, Coupon, Membership, MembershipGrant, Order, Plan, RedeemCode, ReferralProgram, Subscription
+from members.gifts import gift_access_end, gift_access_restore, gift_code_issue
+from members.models import Commission, Coupon, Gift, Membership, MembershipGrant, Order, Plan, RedeemCode, ReferralProgram, Subscription
 
 logger = logging.getLogger(__name__)
 
@@ -92,19 +93,21 @@ def order_create(
     coupon: Coupon | None = None,
     referrer=None,
     renews_automatically: bool = False,
+    gift_message: str | None = None,
 ) -> Order:
     """The order of one checkout form: submitting the same form again returns the same order.
 
     The coupon, if any, must already be checked as usable for this plan; a referrer who is the
     buyer is ignored (nobody earns a commission on their own purchase). Automatic renewal is for
-    annual plans at full price only: a coupon's price holds for one payment, not every year."""
+    annual plans at full price only: a coupon's price holds for one payment, not every year.
+    A `gift_message` (empty for none) makes it a gift, paid once: see members/gifts.py."""
     existing = Order.objects.filter(user=user, checkout_token=checkout_token).first()
     if existing is not None:
         return existing
     discount_fen = discount_for(coupon, plan.price_fen)
     try:
         with transaction.atomic():
-            return Order.objects.create(
+            order = Order.objects.create(
                 number=new_order_number(),
                 user=user,
                 column_id=plan.column_id,
@@ -118,8 +121,11 @@ def order_create(
                 provider=provider,
                 checkout_token=checkout_token,
                 return_url=return_url,
-                renews_automatically=renews_automatically and plan.kind == Plan.Kind.ANNUAL and discount_fen == 0,
+                renews_automatically=renews_automatically and gift_message is None and plan.kind == Plan.Kind.ANNUAL and discount_fen == 0,
             )
+            if gift_message is not None:
+                Gift.objects.create(order=order, message=gift_message)
+            return order
     except IntegrityError:
         # Two submissions of the same form raced; the other one created it.
         return Order.objects.get(user=user, checkout_token=checkout_token)
@@ -170,11 +176,12 @@ def order_set_references(*, order_id: int, reference: str = "", invoice_id: str 
 
 
 def order_mark_paid(*, order_id: int, amount_fen: int, reference: str = "") -> tuple[Order, bool]:
-    """Record a confirmed payment and activate the membership, once.
+    """Record a confirmed payment and activate the membership, once: the buyer's, or for a gift the
+    code that will open one for whoever redeems it.
 
     Returns (order, activated_now). A second confirmation of a paid order changes nothing. The
-    order row is locked for the transaction, and MembershipGrant.order is unique, so even two
-    confirmations that race cannot both grant.
+    order row is locked for the transaction, and MembershipGrant.order and Gift.code are unique, so
+    even two confirmations that race cannot both grant.
     """
     with transaction.atomic():
         order = Order.objects.select_for_update().select_related("plan", "column", "user").get(pk=order_id)
@@ -191,14 +198,13 @@ def order_mark_paid(*, order_id: int, amount_fen: int, reference: str = "") -> t
             order.provider_reference = reference
         order.save()
         lifetime = order.plan_kind == Plan.Kind.LIFETIME
-        membership_grant(
-            user=order.user,
-            column=order.column,
-            source=Membership.Source.PURCHASE,
-            days=None if lifetime else ANNUAL_DAYS,
-            lifetime=lifetime,
-            order=order,
-        )
+        days = None if lifetime else ANNUAL_DAYS
+        gift = Gift.objects.filter(order=order).first()
+        if gift is not None:
+            gift.order = order
+            gift_code_issue(gift=gift, days=days, lifetime=lifetime)
+        else:
+            membership_grant(user=order.user, column=order.column, source=Membership.Source.PURCHASE, days=days, lifetime=lifetime, order=order)
         if order.coupon_id:
             coupon_count_use(coupon_id=order.coupon_id)
         if order.referrer_id:
@@ -219,7 +225,7 @@ def order_mark_failed(*, order_id: int, reason: str) -> Order:
 
 
 def order_refund(*, order_id: int) -> Order:
-    """A refunded purchase ends the access it bought at once."""
+    """A refunded purchase ends the access it bought at once (a gift's: see gift_access_end)."""
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order_id)
         if order.status != Order.Status.PAID:
@@ -228,6 +234,7 @@ def order_refund(*, order_id: int) -> Order:
         order.refunded_at = timezone.now()
         order.save(update_fields=["status", "refunded_at", "updated_at"])
         Membership.objects.filter(grants__order=order, revoked_at__isnull=True).update(revoked_at=order.refunded_at)
+        gift_access_end(order_id=order.pk, at=order.refunded_at)
         Commission.objects.filter(order=order, status=Commission.Status.OWED).update(status=Commission.Status.CANCELLED)
     return order
 
@@ -243,6 +250,7 @@ def order_dispute_opened(*, order_id: int) -> Order:
         order.disputed_at = timezone.now()
         order.save(update_fields=["status", "disputed_at", "updated_at"])
         Membership.objects.filter(grants__order=order, revoked_at__isnull=True).update(revoked_at=order.disputed_at)
+        gift_access_end(order_id=order.pk, at=order.disputed_at)
     return order
 
 
@@ -257,6 +265,7 @@ def order_dispute_closed(*, order_id: int, won: bool) -> Order:
         if won:
             order.status = Order.Status.PAID
             Membership.objects.filter(grants__order=order, revoked_at=order.disputed_at).update(revoked_at=None)
+            gift_access_restore(order_id=order.pk, ended_at=order.disputed_at)
         else:
             order.status = Order.Status.CHARGED_BACK
             Commission.objects.filter(order=order, status=Commission.Status.OWED).update(status=Commission.Status.CANCELLED)
@@ -333,7 +342,7 @@ def send_receipt(*, order_id: int) -> None:
     from members.emails import send_order_receipt
 
     try:
-        send_order_receipt(Order.objects.select_related("user", "column").get(pk=order_id))
+        send_order_receipt(Order.objects.select_related("user", "column", "gift__code").get(pk=order_id))
     except Exception:
         # The payment is recorded and the membership active; a lost receipt must not undo that.
         logger.exception("Could not send the receipt for order %s", order_id)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from members import feeds, reading_options, views, webhooks
+from members import feeds, gift_pages, reading_options, views, webhooks
 
 app_name = "members"
 
@@ -17,6 +17,8 @@ urlpatterns = [
     path("me/orders/", views.order_list, name="orders"),
     path("me/referrals/", views.my_referrals, name="referrals"),
     path("me/orders/<str:number>/", views.order_detail, name="order"),
+    path("me/orders/<str:number>/gift/", gift_pages.gift_detail, name="gift"),
+    path("gift/<str:code>/", gift_pages.gift_redeem, name="gift-redeem"),
     path("column/<slug:slug>/join/", views.join_column, name="join"),
     path("checkout/<int:plan_id>/", views.checkout, name="checkout"),
     path("redeem/", views.redeem_code, name="redeem"),

@@ -92,11 +92,27 @@ def join_column(request, slug):
     return render(request, "members/join.html", context)
 
 
+def paid_destination(order: Order) -> str:
+    """Where a reader goes once their payment is confirmed: what they bought, or their gift's link."""
+    if order.is_gift:
+        return order.gift.get_absolute_url()
+    return order.return_url or order.column.get_absolute_url()
+
+
+def payment_received(request, order: Order) -> None:
+    if order.is_gift:
+        messages.success(request, _("Payment received. Your gift link is ready to forward."))
+    else:
+        messages.success(request, _("Payment received. Welcome, you can read everything now."))
+
+
 @login_required
 def checkout(request, plan_id):
     plan = plan_for_sale(plan_id)
+    # A gift opens nothing for the buyer, so a lifetime member may still buy one.
+    as_gift = (request.POST if request.method == "POST" else request.GET).get("gift") in ("1", "on")
     membership = membership_of(request.user, plan.column)
-    if membership and membership.is_active() and membership.is_lifetime:
+    if not as_gift and membership and membership.is_active() and membership.is_lifetime:
         messages.info(request, _("You already have lifetime access to this column."))
         return redirect(plan.column.get_absolute_url())
     providers = enabled_providers()
@@ -109,7 +125,7 @@ def checkout(request, plan_id):
         providers=providers,
         plan=plan,
         offers_renewal=offers_renewal,
-        initial={"checkout_token": uuid.uuid4(), "next": next_url, "coupon": raw_code},
+        initial={"checkout_token": uuid.uuid4(), "next": next_url, "coupon": raw_code, "gift": as_gift},
     )
     coupon, coupon_error = None, None
     if request.method == "POST":
@@ -127,6 +143,7 @@ def checkout(request, plan_id):
                 coupon=coupon,
                 referrer=referrer_for_checkout(request),
                 renews_automatically=provider.name == stripe.StripeProvider.name and bool(form.cleaned_data.get("renew")),
+                gift_message=form.cleaned_data["gift_message"] if form.cleaned_data["gift"] else None,
             )
             if order.status != Order.Status.PENDING:
                 return redirect(order.get_absolute_url())
@@ -148,6 +165,7 @@ def checkout(request, plan_id):
         "coupon_error": coupon_error,
         "offers_renewal": offers_renewal,
         "already_renewing": already_renewing,
+        "as_gift": as_gift,
     }
     return render(request, "members/checkout.html", context)
 
@@ -182,8 +200,8 @@ def sandbox_outcome(request, order):
         except PaymentMismatch:
             messages.error(request, _("The payment could not be applied to this order."))
             return redirect(order.get_absolute_url())
-        messages.success(request, _("Payment received. Welcome, you can read everything now."))
-        return redirect(order.return_url or order.column.get_absolute_url())
+        payment_received(request, order)
+        return redirect(paid_destination(order))
     order_mark_failed(order_id=order.pk, reason="sandbox: declined on request")
     messages.error(request, _("The payment failed. Nothing was charged; you can try again."))
     return redirect(order.get_absolute_url())
@@ -226,8 +244,8 @@ def wechat_pay(request, number):
             )
             return redirect(request.path)
         if order.status == Order.Status.PAID:
-            messages.success(request, _("Payment received. Welcome, you can read everything now."))
-            return redirect(order.return_url or order.column.get_absolute_url())
+            payment_received(request, order)
+            return redirect(paid_destination(order))
         if order.status == Order.Status.PENDING:
             messages.info(request, _("WeChat Pay has not confirmed a payment for this order yet. If you have just paid, wait a moment and check again."))
             return redirect(request.path)

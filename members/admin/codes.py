@@ -58,7 +58,7 @@ def redeem_codes_csv_response(codes, filename: str) -> HttpResponse:
 
 @admin.register(RedeemCode)
 class RedeemCodeAdmin(admin.ModelAdmin):
-    list_display = ["grouped", "column", "length_display", "expires_at", "redeemed_by", "redeemed_at", "batch"]
+    list_display = ["grouped", "column", "length_display", "expires_at", "redeemed_by", "redeemed_at", "voided_at", "batch"]
     list_filter = ["column", RedeemedFilter, "batch"]
     list_select_related = ["column", "redeemed_by"]
     search_fields = ["code", "redeemed_by__email", "batch"]

@@ -4,6 +4,7 @@ and the rest of the portal look for them (`from members.models import Membership
 from members.models.codes import Coupon, RedeemCode, RedeemCodeQuerySet
 from members.models.emails import NewArticleAnnouncement, NewArticleEmail
 from members.models.feeds import FeedKey
+from members.models.gifts import Gift
 from members.models.memberships import Membership, MembershipGrant, MembershipQuerySet
 from members.models.orders import Order, PaymentEvent, Subscription
 from members.models.plans import Plan
@@ -14,6 +15,7 @@ __all__ = [
     "Commission",
     "Coupon",
     "FeedKey",
+    "Gift",
     "Membership",
     "MembershipGrant",
     "MembershipQuerySet",

@@ -23,6 +23,7 @@ class RedeemCode(models.Model):
         UNUSED = "unused", _("unused")
         REDEEMED = "redeemed", _("redeemed")
         EXPIRED = "expired", _("expired")
+        VOIDED = "voided", _("voided")
 
     code = models.CharField(_("code"), max_length=32, unique=True, editable=False)
     column = models.ForeignKey("articles.Column", verbose_name=_("column"), on_delete=models.PROTECT, related_name="redeem_codes")
@@ -41,6 +42,7 @@ class RedeemCode(models.Model):
         related_name="redeemed_codes",
     )
     redeemed_at = models.DateTimeField(_("redeemed"), null=True, blank=True)
+    voided_at = models.DateTimeField(_("voided"), null=True, blank=True, help_text=_("A refunded or disputed gift's code can no longer be redeemed."))
 
     objects = RedeemCodeQuerySet.as_manager()
 
@@ -76,6 +78,8 @@ class RedeemCode(models.Model):
     def status(self, at=None) -> str:
         if self.redeemed_at is not None:
             return self.Status.REDEEMED
+        if self.voided_at is not None:
+            return self.Status.VOIDED
         if self.expires_at is not None and self.expires_at <= (at or timezone.now()):
             return self.Status.EXPIRED
         return self.Status.UNUSED

@@ -74,6 +74,11 @@ class Order(models.Model):
     def amount_yuan(self) -> str:
         return yuan(self.amount_fen)
 
+    @property
+    def is_gift(self) -> bool:
+        """Bought for someone else (members.models.Gift); free of queries once `gift` is selected."""
+        return hasattr(self, "gift")
+
     def get_absolute_url(self):
         from django.urls import reverse
 

@@ -1,6 +1,7 @@
 """The Content-Security-Policy, and pages that live within it: no inline scripts, no event-handler
 attributes, no javascript: URLs anywhere, and no style attributes on reader pages."""
 
+import uuid
 from html.parser import HTMLParser
 
 import pytest
@@ -8,6 +9,8 @@ from django.contrib import admin
 from django.test import RequestFactory
 from django.urls import reverse
 
+from members.models import Gift
+from members.services import order_create, order_mark_paid
 from tests.factories import make_article, make_column, make_editor, make_membership, make_user
 
 pytestmark = pytest.mark.django_db
@@ -110,6 +113,11 @@ def reader_pages(client):
     other_column = make_column(title="另一个专栏")
     responses.append(client.get(reverse("members:join", args=[other_column.slug])))
     responses.append(client.get(reverse("members:checkout", args=[other_column.plans.first().pk])))
+    # A gift: the buyer's page with its link, and the recipient's page.
+    gift = order_create(user=reader, plan=other_column.plans.first(), provider="manual", checkout_token=uuid.uuid4(), gift_message="生日快乐")
+    order_mark_paid(order_id=gift.pk, amount_fen=gift.amount_fen)
+    responses.append(client.get(reverse("members:gift", kwargs={"number": gift.number})))
+    responses.append(client.get(Gift.objects.get(order=gift).get_redeem_url()))
     return responses
 
 

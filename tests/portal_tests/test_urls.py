@@ -3,7 +3,7 @@ speed, which is only safe while no pattern shadows another."""
 
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 
-SAMPLE_ARGUMENTS = {"slug": "sample-slug", "pk": 7, "plan_id": 7, "number": "P20260101", "token": "tok", "section": "articles"}
+SAMPLE_ARGUMENTS = {"slug": "sample-slug", "pk": 7, "plan_id": 7, "number": "P20260101", "token": "tok", "section": "articles", "code": "ABCDEFGHJKLM"}
 
 
 def named_routes(patterns, namespace=""):
