@@ -19,10 +19,10 @@ class CheckoutForm(forms.Form):
     checkout_token = forms.UUIDField(widget=forms.HiddenInput)
     next = forms.CharField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, providers, plan, offers_renewal=False, **kwargs):
+    def __init__(self, *args, providers, device, plan, offers_renewal=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.plan = plan
-        self.fields["provider"].choices = [(provider.name, provider.label) for provider in providers]
+        self.fields["provider"].choices = [(provider.name, provider.label_on(device)) for provider in providers]
         if providers:
             self.fields["provider"].initial = providers[0].name
         if offers_renewal:

@@ -18,6 +18,11 @@ each with a link that renews it in one click. Each goes once per membership and 
 Who is reminded is `reminded_memberships`: never a lifetime, revoked (refunded, disputed) or
 auto-renewing membership, a free or unpublished column, an inactive reader or one without a
 verified address. The emails name the column, the date, the price and links, never an article.
+
+A free trial (members.trials) is not a membership to renew: its reader gets a trial-ending email
+instead, with a link to the join page (where the plans are), 1 day before and once it has ended;
+never 7 days before, which for a week's trial would be the day it starts. A trial that a Stripe
+subscription will charge at its end renews by itself and is left alone like any other.
 """
 
 import logging
@@ -47,6 +52,8 @@ Status = RenewalReminder.Status
 SCHEDULE = ((Kind.WEEK_BEFORE, timedelta(days=7)), (Kind.DAY_BEFORE, timedelta(days=1)), (Kind.EXPIRED, timedelta(0)))
 # The reminder on expiry goes within this long after the end, never later.
 LATE_EXPIRY = timedelta(days=1)
+# Kinds a free trial is not reminded with (see the module's docstring).
+NOT_FOR_TRIALS = {Kind.WEEK_BEFORE}
 UNSUBSCRIBE_SALT = "members.renewal-reminders.unsubscribe"
 
 
@@ -77,7 +84,10 @@ def due_kind(now: datetime) -> Case:
     whens = []
     for index, (kind, before) in enumerate(SCHEDULE):
         until = SCHEDULE[index + 1][1] if index + 1 < len(SCHEDULE) else -LATE_EXPIRY
-        whens.append(When(expires_at__lte=now + before, expires_at__gt=now + until, starts_at__lte=F("expires_at") - before, then=Value(kind)))
+        due = Q(expires_at__lte=now + before, expires_at__gt=now + until, starts_at__lte=F("expires_at") - before)
+        if kind in NOT_FOR_TRIALS:
+            due &= ~Q(source=Membership.Source.TRIAL)
+        whens.append(When(due, then=Value(kind)))
     return Case(*whens, default=None, output_field=CharField())
 
 
@@ -125,7 +135,8 @@ def reminders_to_enqueue(*, recorded_since: datetime, now: datetime) -> list[int
 
 def renew_url(column: Column, plan: Plan | None) -> str:
     """One click to renew: the checkout of the column's annual plan, or its join page when that
-    plan is no longer on sale. Checkout asks a reader who is not signed in to sign in first."""
+    plan is no longer on sale (or there is no plan to renew: a trial chooses one there). Checkout
+    asks a reader who is not signed in to sign in first."""
     if plan is None:
         return absolute_url(reverse("members:join", kwargs={"slug": column.slug}))
     return absolute_url(reverse("members:checkout", kwargs={"plan_id": plan.pk}))
@@ -158,22 +169,23 @@ class SendOutcome:
 def reminder_message(reminder: RenewalReminder, membership: Membership, *, connection) -> EmailMultiAlternatives:
     column = membership.column
     plan = Plan.objects.filter(column=column, kind=Plan.Kind.ANNUAL, is_active=True).first()
+    email = "trial_ending" if membership.is_trial else "renewal_reminder"
     context = {
         "ended": reminder.kind == Kind.EXPIRED,
         "within_a_day": reminder.kind == Kind.DAY_BEFORE,
         "column": column,
         "ends_at": reminder.ends_at,
         "plan": plan,
-        "renew_url": renew_url(column, plan),
+        "renew_url": renew_url(column, None if membership.is_trial else plan),
         "column_url": absolute_url(column.get_absolute_url()),
         "settings_url": absolute_url(reverse("members:my-columns")),
         "unsubscribe_url": reminders_unsubscribe_url(membership),
         "site_name": settings.SITE_NAME,
     }
     with translation.override(settings.LANGUAGE_CODE):
-        subject = " ".join(render_to_string("members/email/renewal_reminder_subject.txt", context).split())
-        text = render_to_string("members/email/renewal_reminder.txt", context)
-        html = render_to_string("members/email/renewal_reminder.html", context)
+        subject = " ".join(render_to_string(f"members/email/{email}_subject.txt", context).split())
+        text = render_to_string(f"members/email/{email}.txt", context)
+        html = render_to_string(f"members/email/{email}.html", context)
     message = EmailMultiAlternatives(
         subject,
         text,

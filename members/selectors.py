@@ -102,6 +102,7 @@ class ColumnDashboard:
     new_grants_by_month: list[int]
     active_lifetime: int
     active_annual: int
+    active_trials: int  # free trials (members.trials), counted apart from paying members
     paid_orders: int
     refunded_orders: int
     top_referrers: list[dict]  # {"referrer__email", "paid_orders", "commission_fen"}, biggest first
@@ -126,14 +127,16 @@ def column_dashboard(column, *, months: int = 12) -> ColumnDashboard:
     def active_at(moment):
         return Q(starts_at__lte=moment) & (Q(expires_at__isnull=True) | Q(expires_at__gt=moment)) & (Q(revoked_at__isnull=True) | Q(revoked_at__gt=moment))
 
-    memberships = Membership.objects.filter(column=column)
+    # Members are those who paid or were given the column; a free trial is counted on its own.
+    memberships = Membership.objects.filter(column=column).exclude(source=Membership.Source.TRIAL)
     at_ends = memberships.aggregate(**{f"m{index}": Count("pk", filter=active_at(end)) for index, end in enumerate(ends)})
     active_now = memberships.active(now)
     mix = active_now.aggregate(lifetime=Count("pk", filter=Q(expires_at__isnull=True)), annual=Count("pk", filter=Q(expires_at__isnull=False)))
+    trials = Membership.objects.filter(column=column, source=Membership.Source.TRIAL).active(now).count()
 
     paid = Order.objects.filter(column=column, status=Order.Status.PAID, paid_at__gte=starts[0])
     revenue = {row["month"]: row["total"] for row in paid.annotate(month=TruncMonth("paid_at")).values("month").annotate(total=Sum("amount_fen"))}
-    grants = MembershipGrant.objects.filter(membership__column=column, created_at__gte=starts[0])
+    grants = MembershipGrant.objects.filter(membership__column=column, created_at__gte=starts[0]).exclude(source=Membership.Source.TRIAL)
     granted = {row["month"]: row["count"] for row in grants.annotate(month=TruncMonth("created_at")).values("month").annotate(count=Count("pk"))}
     orders = Order.objects.filter(column=column).aggregate(
         paid=Count("pk", filter=Q(status=Order.Status.PAID)), refunded=Count("pk", filter=Q(status=Order.Status.REFUNDED))
@@ -150,6 +153,7 @@ def column_dashboard(column, *, months: int = 12) -> ColumnDashboard:
         new_grants_by_month=by_month(granted),
         active_lifetime=mix["lifetime"],
         active_annual=mix["annual"],
+        active_trials=trials,
         paid_orders=orders["paid"],
         refunded_orders=orders["refunded"],
         top_referrers=top_referrers(column),

@@ -33,35 +33,50 @@ def membership_grant(
     source: str,
     days: int | None = None,
     lifetime: bool = False,
+    until: datetime | None = None,
     note: str = "",
     order: Order | None = None,
     code: RedeemCode | None = None,
 ) -> Membership:
-    """Give a reader access to a column, for life or for `days` more days, and record why.
+    """Give a reader access to a column, for life, for `days` more days or `until` a moment (a
+    provider's trial end), and record why.
 
     An existing membership is extended from the later of now and its current end, so renewing
     early loses nothing; a lifetime membership stays lifetime. A revoked one starts afresh.
+    A grant during a free trial replaces the trial instead: the bought (or given) period starts
+    now, as it is paid now, and the trial's remaining days are not added on top of a year. An
+    `until` grant never shortens access already held, nor relabels it.
     """
-    if lifetime == (days is not None):
-        raise ValueError("Give either days or lifetime=True.")
+    if [days is not None, lifetime, until is not None].count(True) != 1:
+        raise ValueError("Give one of days, lifetime=True or until.")
     if days is not None and days <= 0:
         raise ValueError("days must be positive.")
     now = timezone.now()
+    if until is not None and until <= now:
+        raise ValueError("until must be in the future.")
+    end = None if lifetime else until or now + timedelta(days=days)
     membership, created = Membership.objects.select_for_update().get_or_create(
         user=user,
         column=column,
-        defaults={"source": source, "starts_at": now, "expires_at": None if lifetime else now + timedelta(days=days), "note": note},
+        defaults={"source": source, "starts_at": now, "expires_at": end, "note": note},
     )
+    relabel = True
     if not created:
         if membership.revoked_at is not None or not membership.is_active(now):
             membership.starts_at = now
             membership.revoked_at = None
-            membership.expires_at = None if lifetime else now + timedelta(days=days)
+            membership.expires_at = end
         elif lifetime:
             membership.expires_at = None
+        elif until is not None:
+            relabel = membership.expires_at is not None and membership.expires_at < until
+            if relabel:
+                membership.expires_at = until
         elif membership.expires_at is not None:
-            membership.expires_at = max(membership.expires_at, now) + timedelta(days=days)
-        membership.source = source
+            replaces_trial = membership.is_trial and source != Membership.Source.TRIAL
+            membership.expires_at = end if replaces_trial else membership.expires_at + timedelta(days=days)
+        if relabel:
+            membership.source = source
         membership.note = note or membership.note
         membership.save()
     MembershipGrant.objects.create(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from members import feeds, gift_pages, reading_options, views, webhooks
+from members import alipay_pages, feeds, gift_pages, reading_options, trial_pages, views, webhooks, wechat_pages
 
 app_name = "members"
 
@@ -20,10 +20,19 @@ urlpatterns = [
     path("me/orders/<str:number>/gift/", gift_pages.gift_detail, name="gift"),
     path("gift/<str:code>/", gift_pages.gift_redeem, name="gift-redeem"),
     path("column/<slug:slug>/join/", views.join_column, name="join"),
+    path("column/<slug:slug>/trial/<int:plan_id>/", trial_pages.trial_begin, name="trial"),
     path("checkout/<int:plan_id>/", views.checkout, name="checkout"),
     path("redeem/", views.redeem_code, name="redeem"),
     path("pay/sandbox/<str:number>/", views.sandbox_pay, name="sandbox-pay"),
-    path("pay/wechat/<str:number>/", views.wechat_pay, name="wechat-pay"),
+    path("pay/wechat/<str:number>/", wechat_pages.wechat_pay, name="wechat-pay"),
+    # No trailing slash: WeChat Pay opens JSAPI only on pages in a registered directory, /pay/wechat/jsapi/.
+    path("pay/wechat/jsapi/<str:number>", wechat_pages.wechat_pay_jsapi, name="wechat-pay-jsapi"),
+    path("pay/wechat/<str:number>/openid/", wechat_pages.wechat_pay_openid, name="wechat-pay-openid"),
+    path("pay/wechat/<str:number>/return/", wechat_pages.wechat_pay_return, name="wechat-pay-return"),
+    path("pay/wechat/<str:number>/status/", wechat_pages.wechat_pay_status, name="wechat-pay-status"),
     path("webhooks/stripe/", webhooks.stripe_webhook, name="stripe-webhook"),
     path("webhooks/wechat-pay/", webhooks.wechat_notify, name="wechat-notify"),
+    path("pay/alipay/<str:number>/", alipay_pages.alipay_pay, name="alipay-pay"),
+    path("pay/alipay/<str:number>/return/", alipay_pages.alipay_return, name="alipay-return"),
+    path("webhooks/alipay/", webhooks.alipay_notify, name="alipay-notify"),
 ]

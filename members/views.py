@@ -1,7 +1,6 @@
 import logging
 import uuid
 
-import segno
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -9,7 +8,6 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -19,7 +17,7 @@ from members.codes import RedeemError, TooManyAttempts, code_redeem_limited
 from members.coupons import CouponError, PriceQuote, coupon_for_checkout
 from members.forms import CheckoutForm
 from members.models import Order, Plan
-from members.payments import enabled_provider, enabled_providers, stripe, wechat
+from members.payments import device_of, enabled_provider, enabled_providers, stripe
 from members.referrals import referral_summary, referrer_for_checkout
 from members.selectors import (
     bookshelf,
@@ -45,7 +43,8 @@ def safe_next(request, fallback: str) -> str:
 
 @login_required
 def my_columns(request):
-    return render(request, "members/my_columns.html", {"memberships": bookshelf(request.user)})
+    context = {"memberships": bookshelf(request.user), "wechat_sign_in_offered": bool(settings.WECHAT_SIGN_IN_APPS)}
+    return render(request, "members/my_columns.html", context)
 
 
 @login_required
@@ -115,7 +114,8 @@ def checkout(request, plan_id):
     if not as_gift and membership and membership.is_active() and membership.is_lifetime:
         messages.info(request, _("You already have lifetime access to this column."))
         return redirect(plan.column.get_absolute_url())
-    providers = enabled_providers()
+    device = device_of(request)
+    providers = enabled_providers(device)
     next_url = safe_next(request, plan.column.get_absolute_url())
     raw_code = request.GET.get("coupon", "")
     already_renewing = renewing_subscription(request.user, plan.column)
@@ -123,6 +123,7 @@ def checkout(request, plan_id):
     form = CheckoutForm(
         request.POST or None,
         providers=providers,
+        device=device,
         plan=plan,
         offers_renewal=offers_renewal,
         initial={"checkout_token": uuid.uuid4(), "next": next_url, "coupon": raw_code, "gift": as_gift},
@@ -220,50 +221,6 @@ def redeem_code(request):
             messages.success(request, _("Code redeemed. Welcome to “%(title)s”.") % {"title": membership.column.title})
             return redirect(membership.column.get_absolute_url())
     return render(request, "members/redeem.html", {"typed": typed, "error": error}, status=status)
-
-
-@login_required
-def wechat_pay(request, number):
-    if enabled_provider(wechat.WechatPayProvider.name) is None:
-        raise Http404
-    order = order_for_reader(request.user, number)
-    if order.status != Order.Status.PENDING or order.provider != wechat.WechatPayProvider.name:
-        return redirect(order.get_absolute_url())
-    if request.method == "POST":
-        # "I have paid": ask WeChat Pay instead of waiting for its notification.
-        try:
-            order = wechat.order_check(order)
-        except wechat.CheckedTooRecently:
-            messages.info(request, _("We checked a moment ago. Please wait a few seconds and check again."))
-            return redirect(request.path)
-        except wechat.WechatPayError as error:
-            logger.warning("Could not ask WeChat Pay about order %s: %s", order.number, error)
-            messages.error(
-                request,
-                _("WeChat Pay is not answering. If you have paid, your access opens as soon as it confirms; please check again in a minute."),
-            )
-            return redirect(request.path)
-        if order.status == Order.Status.PAID:
-            payment_received(request, order)
-            return redirect(paid_destination(order))
-        if order.status == Order.Status.PENDING:
-            messages.info(request, _("WeChat Pay has not confirmed a payment for this order yet. If you have just paid, wait a moment and check again."))
-            return redirect(request.path)
-        return redirect(order.get_absolute_url())
-    try:
-        code_url = wechat.code_url_for(order)
-    except wechat.OrderExpired:
-        if wechat.order_expire(order).status != Order.Status.PAID:
-            messages.info(request, _("This QR code has expired. Nothing was charged; you can start the purchase again."))
-        return redirect(order.get_absolute_url())
-    except wechat.WechatPayError:
-        logger.exception("Could not create a WeChat Pay order for %s", order.number)
-        messages.error(request, _("The payment service is not answering. Nothing was charged; please try again."))
-        return redirect(order.get_absolute_url())
-    # segno writes the SVG itself from WeChat's code_url, nothing the reader sent; a white
-    # background keeps the code scannable on a dark theme.
-    qr_svg = mark_safe(segno.make(code_url, error="m").svg_inline(scale=6, light="#fff", title=_("WeChat Pay QR code")))
-    return render(request, "members/wechat_pay.html", {"order": order, "qr_svg": qr_svg, "pay_until": wechat.expires_at(order)})
 
 
 @login_required

@@ -1,6 +1,7 @@
-"""The pages payment providers talk to: Stripe's webhook, WeChat Pay's notifications, and the page
-that shows the reader WeChat Pay's QR code. The notification endpoints read the raw body, trust
-only what verifies, and answer 2xx to every verified notification so the provider stops sending it."""
+"""The pages payment providers talk to: Stripe's webhook, WeChat Pay's and Alipay's notifications,
+and the page that shows the reader WeChat Pay's QR code. The notification endpoints read the raw
+body, trust only what verifies, and answer 2xx to every verified notification so the provider stops
+sending it."""
 
 import logging
 
@@ -10,7 +11,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from members.payment_events import RetryLater, payment_event_apply
-from members.payments import enabled_provider, stripe, wechat
+from members.payments import alipay, enabled_provider, stripe, wechat
 
 logger = logging.getLogger(__name__)
 
@@ -68,3 +69,30 @@ def wechat_notify(request):
         logger.exception("Could not apply WeChat Pay notification %s; it will be sent again", notification["id"])
         return JsonResponse({"code": "FAIL", "message": "Not applied; please send it again."}, status=500)
     return HttpResponse(status=204)
+
+
+@csrf_exempt
+@require_POST
+def alipay_notify(request):
+    if enabled_provider(alipay.AlipayProvider.name) is None:
+        raise Http404
+    # Alipay's contract: the literal body "success" means received; anything else, and it sends the
+    # notification again (eight times over about a day).
+    try:
+        notification = alipay.notification_from_body(request.body)
+    except alipay.NotificationError as error:
+        logger.warning("Refused an Alipay notification: %s", error)
+        return HttpResponse(str(error), status=400, content_type="text/plain")
+    try:
+        payment_event_apply(
+            provider=alipay.AlipayProvider.name,
+            event_id=notification["notify_id"],
+            event_type=alipay.event_type_of(notification),
+            payload=notification,
+            handler=alipay.notification_handle,
+        )
+    except Exception:
+        # Nothing was recorded (the transaction rolled back); Alipay must not be told otherwise.
+        logger.exception("Could not apply Alipay notification %s; it will be sent again", notification["notify_id"])
+        return HttpResponse("fail", status=500, content_type="text/plain")
+    return HttpResponse("success", content_type="text/plain")

@@ -10,6 +10,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from portal.env import email_settings, env_bool, env_float, env_int, env_list, env_str, s3_storage_settings
+from portal.wechat_login.configuration import AUTHORIZE_ORIGIN as WECHAT_AUTHORIZE_ORIGIN
+from portal.wechat_login.configuration import provider_apps as wechat_provider_apps
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -42,6 +44,9 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "allauth",
     "allauth.account",
+    "allauth.socialaccount",
+    # allauth's "weixin" provider, adjusted to WeChat's two kinds of app (instead of allauth.socialaccount.providers.weixin).
+    "portal.wechat_login",
     "csp",
     "taggit",
     "django_tasks",
@@ -345,8 +350,8 @@ MANUAL_PAYMENT_INSTRUCTIONS = env_str(
 # pointed at SITE_URL + /webhooks/stripe/, listening to: checkout.session.completed,
 # checkout.session.async_payment_succeeded, checkout.session.async_payment_failed,
 # checkout.session.expired, charge.refunded, charge.dispute.created, charge.dispute.closed,
-# invoice.paid, invoice.payment_failed, invoice_payment.paid, customer.subscription.updated and
-# customer.subscription.deleted (the full list is members.payments.stripe.EVENT_HANDLERS; others
+# invoice.paid, invoice.payment_failed, invoice_payment.paid, customer.subscription.created,
+# customer.subscription.updated and customer.subscription.deleted (the full list is members.payments.stripe.EVENT_HANDLERS; others
 # are acknowledged and ignored). Annual plans renew yearly as Stripe subscriptions.
 STRIPE_SECRET_KEY = env_str("DJANGO_STRIPE_SECRET_KEY", "")
 STRIPE_WEBHOOK_SECRET = env_str("DJANGO_STRIPE_WEBHOOK_SECRET", "")
@@ -364,11 +369,64 @@ WECHAT_PAY_SERIAL_NO = env_str("DJANGO_WECHAT_PAY_SERIAL_NO", "")
 WECHAT_PAY_PLATFORM_CERT_PATH = env_str("DJANGO_WECHAT_PAY_PLATFORM_CERT_PATH", "")
 WECHAT_PAY_PLATFORM_SERIAL = env_str("DJANGO_WECHAT_PAY_PLATFORM_SERIAL", "")
 WECHAT_PAY_PLATFORM_CERT_DIR = env_str("DJANGO_WECHAT_PAY_PLATFORM_CERT_DIR", "")
+# How each device pays (members/payments/wechat_methods.py): computers scan a QR code (Native); phone
+# browsers go through WeChat's cashier page (H5, a product WeChat Pay activates on its own: set
+# DJANGO_WECHAT_PAY_H5=0 without it, and phones are then not offered WeChat Pay rather than shown a
+# QR code they cannot scan); inside WeChat the payment sheet opens over our page (JSAPI), under the
+# 公众号 below (DJANGO_WECHAT_MP_APP_ID and _SECRET; the same appid as DJANGO_WECHAT_PAY_APP_ID when
+# the merchant's appid is that 公众号), which must be bound to the merchant.
+WECHAT_PAY_H5 = env_bool("DJANGO_WECHAT_PAY_H5", True)
+
+# WeChat accounts. The 公众号 (an official service account, mp.weixin.qq.com) signs readers in
+# inside WeChat's browser and gives the openid that WeChat Pay's JSAPI needs; the 开放平台 website
+# app (open.weixin.qq.com) signs readers in on computers with a QR code. Both bound to one 开放平台
+# account share a unionid, which makes them one reader here.
+WECHAT_LOGIN_APP_ID = env_str("DJANGO_WECHAT_LOGIN_APP_ID", "")
+WECHAT_LOGIN_SECRET = env_str("DJANGO_WECHAT_LOGIN_SECRET", "")
+WECHAT_MP_APP_ID = env_str("DJANGO_WECHAT_MP_APP_ID", "")
+WECHAT_MP_SECRET = env_str("DJANGO_WECHAT_MP_SECRET", "")
+# Sign-in with WeChat (portal/wechat_login): allauth's provider "weixin", with an app for each pair
+# above that is set; with neither, no WeChat button. WeChat accounts come without an email address,
+# so a reader signing up through WeChat is not asked for one (WeChat has confirmed who they are);
+# they may add an email and a password later and then sign in either way.
+WECHAT_SIGN_IN_APPS = wechat_provider_apps(website=(WECHAT_LOGIN_APP_ID, WECHAT_LOGIN_SECRET), official_account=(WECHAT_MP_APP_ID, WECHAT_MP_SECRET))
+SOCIALACCOUNT_PROVIDERS = {"weixin": {"APPS": WECHAT_SIGN_IN_APPS}}
+SOCIALACCOUNT_ADAPTER = "portal.account_adapter.SocialAccountAdapter"
+SOCIALACCOUNT_EMAIL_REQUIRED = False
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_AUTO_SIGNUP = True
+
+# Alipay (支付宝: 电脑网站支付 on computers, 手机网站支付 on phones; never inside WeChat, whose browser
+# blocks Alipay): offered when the app id and both key files are set. In 开放平台 → 应用 → 开发设置 →
+# 接口加签方式 choose 公钥 (RSA2): the private key file is the 应用私钥 you made with Alipay's key tool
+# (its public half uploaded there), the public key file is the 支付宝公钥 that page then shows; PEM
+# or the tool's bare base64 both work. Notifications arrive at SITE_URL + /webhooks/alipay/ (sent as
+# notify_url with every payment; nothing to set in the console). DJANGO_ALIPAY_SANDBOX uses the
+# sandbox gateway, with the sandbox app's id and keys. The optional seller id (the merchant's
+# 2088… PID) refuses notifications of payments to any other Alipay account.
+ALIPAY_APP_ID = env_str("DJANGO_ALIPAY_APP_ID", "")
+ALIPAY_PRIVATE_KEY_PATH = env_str("DJANGO_ALIPAY_PRIVATE_KEY_PATH", "")
+ALIPAY_PUBLIC_KEY_PATH = env_str("DJANGO_ALIPAY_PUBLIC_KEY_PATH", "")
+ALIPAY_SELLER_ID = env_str("DJANGO_ALIPAY_SELLER_ID", "")
+ALIPAY_SANDBOX = env_bool("DJANGO_ALIPAY_SANDBOX", False)
+ALIPAY_GATEWAY = "https://openapi-sandbox.dl.alipaydev.com/gateway.do" if ALIPAY_SANDBOX else "https://openapi.alipay.com/gateway.do"
 
 # Content-Security-Policy (django-csp): scripts and styles only from our own static files, no inline
 # code, no plugins, no framing. JSON-LD blocks are data, not scripts, and need no exception.
 # Forms post to ourselves; the checkout form's redirect to Stripe Checkout counts as a form target.
 _form_targets = ["https://checkout.stripe.com"] if STRIPE_SECRET_KEY else []
+# So does WeChat Pay's, on a phone to its H5 cashier page and inside WeChat to the 公众号's silent
+# authorization that gives JSAPI the reader's openid (Chrome checks every redirect of a form post).
+if WECHAT_PAY_MCH_ID and WECHAT_PAY_H5:
+    _form_targets.append("https://wx.tenpay.com")
+if WECHAT_PAY_MCH_ID and WECHAT_MP_APP_ID:
+    _form_targets.append("https://open.weixin.qq.com")
+# And Alipay's: its gateway sends the reader on to cashier pages on other hosts of its domain.
+if ALIPAY_APP_ID:
+    _form_targets.append("https://*.alipaydev.com" if ALIPAY_SANDBOX else "https://*.alipay.com")
+# And WeChat sign-in's button, whose post is answered with a redirect to WeChat's authorize page.
+if WECHAT_SIGN_IN_APPS and WECHAT_AUTHORIZE_ORIGIN not in _form_targets:
+    _form_targets.append(WECHAT_AUTHORIZE_ORIGIN)
 _media = urlsplit(MEDIA_URL)
 _media_origins = [f"{_media.scheme}://{_media.netloc}"] if _media.netloc else []
 CONTENT_SECURITY_POLICY = {

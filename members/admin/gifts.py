@@ -5,26 +5,18 @@ Refunds go through the order (Orders → Refund), which voids an unredeemed gift
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from members.admin.read_only import ReadOnlyAdmin
 from members.models import Gift, RedeemCode
 
 
 @admin.register(Gift)
-class GiftAdmin(admin.ModelAdmin):
+class GiftAdmin(ReadOnlyAdmin):
     list_display = ["order", "buyer", "column", "plan", "order_status", "code", "code_status", "redeemed_by", "redeemed_at", "created_at"]
     list_filter = ["order__status", "order__plan_kind", "order__column"]
     list_select_related = ["order__user", "order__column", "code__redeemed_by"]
     search_fields = ["order__number", "order__user__email", "code__code", "code__redeemed_by__email"]
     date_hierarchy = "created_at"
     readonly_fields = ["order", "message", "code", "created_at"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("buyer"), ordering="order__user__email")
     def buyer(self, gift):

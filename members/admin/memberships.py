@@ -13,7 +13,7 @@ User = get_user_model()
 
 @admin.register(Plan)
 class PlanAdmin(admin.ModelAdmin):
-    list_display = ["column", "kind", "price_yuan", "is_active"]
+    list_display = ["column", "kind", "price_yuan", "trial_days", "is_active"]
     list_filter = ["kind", "is_active"]
     search_fields = ["column__title"]
     autocomplete_fields = ["column"]

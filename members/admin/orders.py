@@ -3,6 +3,7 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from members.admin.read_only import ReadOnlyAdmin
 from members.models import Order, PaymentEvent, Subscription
 from members.services import PaymentMismatch, order_mark_paid, order_refund
 
@@ -53,7 +54,7 @@ class SubscriptionOrderInline(admin.TabularInline):
 
 
 @admin.register(Subscription)
-class SubscriptionAdmin(admin.ModelAdmin):
+class SubscriptionAdmin(ReadOnlyAdmin):
     """Read-only: the state is Stripe's, kept in step by its webhook; readers cancel from My columns."""
 
     inlines = [SubscriptionOrderInline]
@@ -63,15 +64,6 @@ class SubscriptionAdmin(admin.ModelAdmin):
     search_fields = ["provider_subscription_id", "user__email", "user__username", "column__title"]
     date_hierarchy = "created_at"
     readonly_fields = [field.name for field in Subscription._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(PaymentEvent)

@@ -2,11 +2,12 @@
 
 from django.contrib import admin
 
+from members.admin.read_only import ReadOnlyAdmin
 from members.models import RenewalReminder
 
 
 @admin.register(RenewalReminder)
-class RenewalReminderAdmin(admin.ModelAdmin):
+class RenewalReminderAdmin(ReadOnlyAdmin):
     """Rows are written by the `send_renewal_reminders` command and its tasks only."""
 
     list_display = ["membership", "kind", "ends_at", "status", "attempts", "sent_at", "last_error"]
@@ -15,12 +16,3 @@ class RenewalReminderAdmin(admin.ModelAdmin):
     search_fields = ["membership__user__email", "membership__column__title"]
     date_hierarchy = "ends_at"
     readonly_fields = [field.name for field in RenewalReminder._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -10,6 +10,7 @@ from members.models.orders import Order, PaymentEvent, Subscription
 from members.models.plans import Plan
 from members.models.referrals import Commission, ReferralCode, ReferralProgram, ReferralVisit
 from members.models.reminders import RenewalReminder
+from members.models.trials import Trial
 
 __all__ = [
     "Commission",
@@ -31,4 +32,5 @@ __all__ = [
     "ReferralVisit",
     "RenewalReminder",
     "Subscription",
+    "Trial",
 ]

@@ -22,6 +22,7 @@ class Membership(models.Model):
         PURCHASE = "purchase", _("purchase")
         CODE = "code", _("redeem code")
         COMPLIMENTARY = "complimentary", _("complimentary")
+        TRIAL = "trial", _("free trial")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("reader"), on_delete=models.CASCADE, related_name="memberships")
     column = models.ForeignKey("articles.Column", verbose_name=_("column"), on_delete=models.CASCADE, related_name="memberships")
@@ -53,6 +54,11 @@ class Membership(models.Model):
     @property
     def is_lifetime(self) -> bool:
         return self.expires_at is None
+
+    @property
+    def is_trial(self) -> bool:
+        """Opened by a free trial and not bought since (a purchase or a code replaces the source)."""
+        return self.source == self.Source.TRIAL
 
     def is_active(self, at=None) -> bool:
         at = at or timezone.now()

@@ -20,6 +20,14 @@ class Plan(models.Model):
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     price_fen = models.PositiveIntegerField(_("price (fen)"))
     is_active = models.BooleanField(_("on sale"), default=True)
+    trial_days = models.PositiveSmallIntegerField(
+        _("free trial (days)"),
+        default=0,
+        help_text=_(
+            "0 for none. A reader new to the column may read everything for this many days without paying, once per column; "
+            "an annual plan bought through Stripe with automatic renewal starts with the same trial and is charged when it ends."
+        ),
+    )
 
     class Meta:
         ordering = ["column", "kind"]

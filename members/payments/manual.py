@@ -13,5 +13,11 @@ class ManualProvider:
     def is_enabled(self) -> bool:
         return True
 
+    def offered_on(self, device) -> bool:
+        return True
+
+    def label_on(self, device) -> str:
+        return self.label
+
     def start(self, order, request) -> ProviderStart:
         return ProviderStart(redirect_url=order.get_absolute_url())

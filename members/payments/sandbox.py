@@ -15,5 +15,11 @@ class SandboxProvider:
     def is_enabled(self) -> bool:
         return settings.PAYMENTS_SANDBOX
 
+    def offered_on(self, device) -> bool:
+        return True
+
+    def label_on(self, device) -> str:
+        return self.label
+
     def start(self, order, request) -> ProviderStart:
         return ProviderStart(redirect_url=reverse("members:sandbox-pay", kwargs={"number": order.number}))

@@ -1,7 +1,10 @@
-"""WeChat Pay, Native (QR code), API v3: the reader scans a code shown on our page and pays in
-WeChat. Access opens only on a payment WeChat Pay confirms with its signature: the encrypted
-payment notification, or its signed answer when we ask about the order ("I have paid" on the QR
-page, and the `wechat_pay_reconcile` command for orders nobody finished).
+"""WeChat Pay, API v3, the way the reader's device can pay: on a computer the reader scans a QR
+code shown on our page (Native); in a phone's browser WeChat's cashier page opens WeChat (H5,
+wechat_h5); inside WeChat's own browser the payment sheet opens over our page (JSAPI,
+wechat_jsapi). Whichever way, one order is one `out_trade_no` at WeChat Pay, so an order can never
+be paid twice, and access opens only on a payment WeChat Pay confirms with its signature: the
+encrypted payment notification, or its signed answer when we ask about the order ("I have paid",
+the pay pages' polling, and the `wechat_pay_reconcile` command for orders nobody finished).
 
 Requests are signed with the merchant key (wechat_api); answers and notifications are verified with
 the platform keys (wechat_certificates) and notifications decrypted with the APIv3 key
@@ -29,6 +32,7 @@ from members.payment_events import EventResult, payment_event_apply
 from members.payments.base import ProviderStart
 from members.payments.wechat_api import WechatPayError, exchange
 from members.payments.wechat_certificates import SignatureError, SignatureProbe, aead_decrypt, answer_verify, message_verify
+from members.payments.wechat_methods import Method, method_on, our_app_ids
 from members.payments.wechat_refunds import refund_apply
 from members.services import PaymentMismatch, order_mark_failed, order_mark_paid
 
@@ -59,11 +63,22 @@ class WechatPayRefused(WechatPayError):
 
     def __init__(self, status: int, code: str, message: str, *, verified: bool):
         super().__init__(f"WeChat Pay answered {status} {code}: {message}")
-        self.status, self.code, self.verified = status, code, verified
+        self.status, self.code, self.message, self.verified = status, code, message, verified
+
+    def order_number_taken(self) -> bool:
+        """WeChat Pay holds this order number with other parameters: OUT_TRADE_NO_USED, or as older
+        answers put it, "201 商户订单号重复"."""
+        return self.verified and (self.code == "OUT_TRADE_NO_USED" or "订单号重复" in self.message)
 
 
 class OrderExpired(WechatPayError):
     """The order is past the time WeChat Pay accepts payment for it."""
+
+
+class OrderStartedElsewhere(WechatPayError):
+    """WeChat Pay already has this order number, placed another way: the reader opened it on
+    another device (a QR code on a computer, then the order page on a phone). One order number
+    stays one payment, so the reader pays where they started or starts a new order here."""
 
 
 class CheckedTooRecently(Exception):
@@ -72,7 +87,7 @@ class CheckedTooRecently(Exception):
 
 class WechatPayProvider:
     name = "wechat"
-    label = _("WeChat Pay (scan a QR code)")
+    label = _("WeChat Pay")
 
     def is_enabled(self) -> bool:
         # The platform certificate file is optional: without it the certificates are downloaded.
@@ -85,6 +100,12 @@ class WechatPayProvider:
                 settings.WECHAT_PAY_SERIAL_NO,
             )
         )
+
+    def offered_on(self, device) -> bool:
+        return method_on(device) is not None
+
+    def label_on(self, device) -> str:
+        return _("WeChat Pay (scan a QR code)") if method_on(device) == Method.NATIVE else self.label
 
     def start(self, order, request) -> ProviderStart:
         return ProviderStart(redirect_url=reverse("members:wechat-pay", kwargs={"number": order.number}))
@@ -120,41 +141,60 @@ def expires_at(order):
     return order.created_at + PAYABLE_FOR
 
 
-def code_url_for(order) -> str:
-    """The weixin:// link the reader's QR code encodes. WeChat answers the same order number with
-    the same code, so asking again after the cache forgets is harmless."""
+def prepared(order, kind: str, create, seconds: int = CODE_URL_SECONDS) -> str:
+    """What WeChat Pay gave us for paying this order one way (a code_url, a prepay_id, an h5_url),
+    remembered while it lasts. WeChat Pay answers the same order with the same parameters alike,
+    so asking again after the cache forgets is harmless; any change of them, though, it refuses as
+    a reused order number (`OrderStartedElsewhere`)."""
     remaining = (expires_at(order) - timezone.now()).total_seconds()
     if remaining < 60:
         raise OrderExpired(f"Order {order.number} could only be paid until {expires_at(order):%Y-%m-%d %H:%M}.")
-    key = code_url_key(order)
-    code_url = cache.get(key)
-    if code_url is None:
-        code_url = native_order_create(order)
-        cache.set(key, code_url, min(CODE_URL_SECONDS, int(remaining)))
-    return code_url
+    key = prepared_key(order, kind)
+    value = cache.get(key)
+    if value is None:
+        value = create()
+        cache.set(key, value, min(seconds, int(remaining)))
+    return value
 
 
-def code_url_key(order) -> str:
-    return f"wechat-pay:code-url:{order.number}"
+def prepared_key(order, kind: str) -> str:
+    return f"wechat-pay:{kind}:{order.number}"
+
+
+def code_url_for(order) -> str:
+    """The weixin:// link the reader's QR code encodes."""
+    return prepared(order, "code-url", lambda: native_order_create(order))
+
+
+def order_fields(order, app_id: str) -> dict:
+    """What every way of paying tells WeChat Pay about the order, the same on every call."""
+    return {
+        "appid": app_id,
+        "mchid": settings.WECHAT_PAY_MCH_ID,
+        "description": f"{order.column.title} · {order.get_plan_kind_display()}"[:127],
+        "out_trade_no": order.number,
+        "time_expire": timezone.localtime(expires_at(order)).isoformat(timespec="seconds"),
+        "notify_url": settings.SITE_URL.rstrip("/") + reverse("members:wechat-notify"),
+        "amount": {"total": order.amount_fen, "currency": "CNY"},
+    }
+
+
+def order_place(order, path: str, payload: dict, field: str) -> str:
+    """Place the order at WeChat Pay one way and return the answer's `field`. A signed refusal
+    saying the order number is taken means the order was opened another way (on another device)."""
+    try:
+        answer = api_call("POST", path, payload)
+    except WechatPayRefused as refusal:
+        if refusal.order_number_taken():
+            raise OrderStartedElsewhere(str(refusal)) from refusal
+        raise
+    if not isinstance(answer.get(field), str) or not answer[field]:
+        raise WechatPayError(f"No {field} in WeChat Pay's answer for order {order.number}.")
+    return answer[field]
 
 
 def native_order_create(order) -> str:
-    answer = api_call(
-        "POST",
-        NATIVE_ORDER_PATH,
-        {
-            "appid": settings.WECHAT_PAY_APP_ID,
-            "mchid": settings.WECHAT_PAY_MCH_ID,
-            "description": f"{order.column.title} · {order.get_plan_kind_display()}"[:127],
-            "out_trade_no": order.number,
-            "time_expire": timezone.localtime(expires_at(order)).isoformat(timespec="seconds"),
-            "notify_url": settings.SITE_URL.rstrip("/") + reverse("members:wechat-notify"),
-            "amount": {"total": order.amount_fen, "currency": "CNY"},
-        },
-    )
-    if not isinstance(answer.get("code_url"), str):
-        raise WechatPayError(f"No code_url in WeChat Pay's answer for order {order.number}.")
-    return answer["code_url"]
+    return order_place(order, NATIVE_ORDER_PATH, order_fields(order, settings.WECHAT_PAY_APP_ID), "code_url")
 
 
 def order_path(number: str) -> str:
@@ -209,7 +249,7 @@ def order_sync(order, *, close_unpaid: bool = False) -> Order:
         )
     elif state == "NOTPAY" and close_unpaid:
         transaction_close(order.number)
-        cache.delete(code_url_key(order))
+        cache.delete_many([prepared_key(order, "code-url"), prepared_key(order, "h5-url")])
         return order_mark_failed(order_id=order.pk, reason="wechat: not paid in time; closed at WeChat Pay")
     return Order.objects.get(pk=order.pk)
 
@@ -310,7 +350,7 @@ def transaction_apply(resource: dict) -> EventResult:
     if order is None:
         return EventResult(order=None, outcome="ignored: no order of ours for this transaction")
     state = resource.get("trade_state")
-    if resource.get("mchid") != settings.WECHAT_PAY_MCH_ID or resource.get("appid") != settings.WECHAT_PAY_APP_ID:
+    if resource.get("mchid") != settings.WECHAT_PAY_MCH_ID or resource.get("appid") not in our_app_ids():
         logger.error("WeChat Pay reported order %s for merchant %r, app %r", order.number, resource.get("mchid"), resource.get("appid"))
         return EventResult(order=order, outcome="refused: another merchant or app")
     if state in FAILED_TRADE_STATES:

@@ -72,12 +72,17 @@ def lower_case(headers) -> dict:
 def authorization(method: str, path: str, body: str) -> str:
     """The WECHATPAY2-SHA256-RSA2048 header: the merchant key signs method, path, time, nonce, body."""
     timestamp, nonce = str(int(time.time())), secrets.token_hex(16)
-    message = f"{method}\n{path}\n{timestamp}\n{nonce}\n{body}\n".encode()
-    signature = b64encode(merchant_private_key().sign(message, padding.PKCS1v15(), hashes.SHA256())).decode()
+    signature = merchant_sign(f"{method}\n{path}\n{timestamp}\n{nonce}\n{body}\n")
     return (
         f'WECHATPAY2-SHA256-RSA2048 mchid="{settings.WECHAT_PAY_MCH_ID}",nonce_str="{nonce}",'
         f'signature="{signature}",timestamp="{timestamp}",serial_no="{settings.WECHAT_PAY_SERIAL_NO}"'
     )
+
+
+def merchant_sign(message: str) -> str:
+    """SHA256-RSA with the merchant key, base64: how WeChat Pay knows a request, or the parameters
+    a page hands to WeChat's JSAPI, came from us."""
+    return b64encode(merchant_private_key().sign(message.encode(), padding.PKCS1v15(), hashes.SHA256())).decode()
 
 
 def merchant_private_key():

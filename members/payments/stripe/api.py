@@ -23,6 +23,7 @@ from members.models import Plan, Subscription
 from members.payments.base import ProviderStart
 from members.payments.stripe.payloads import period_end_of_subscription, stops_renewing, text
 from members.services import subscription_sync
+from members.trials import stripe_trial_terms
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +42,12 @@ class StripeProvider:
 
     def is_enabled(self) -> bool:
         return bool(settings.STRIPE_SECRET_KEY and settings.STRIPE_WEBHOOK_SECRET)
+
+    def offered_on(self, device) -> bool:
+        return True
+
+    def label_on(self, device) -> str:
+        return self.label
 
     def start(self, order, request) -> ProviderStart:
         try:
@@ -82,6 +89,9 @@ def checkout_session_create(order) -> dict:
         # Copied onto the subscription and named by its invoices, so a renewal or an invoice that
         # overtakes the session's completion still finds the order that started it.
         params["subscription_data"] = {"metadata": {"order_number": order.number}}
+        # Stripe's own trial (members.trials): nothing is charged until it ends, and the invoices
+        # it makes on the way are for 0 and pay nothing (members/payments/stripe/trial_events.py).
+        params["subscription_data"].update(stripe_trial_terms(order))
     else:
         params["mode"] = "payment"
         # Copied onto the payment and its charge, so a refund finds the order even before the

@@ -20,6 +20,7 @@ from members.models import Order, PaymentEvent, Subscription
 from members.payment_events import EventResult, RetryLater, order_refund_reported
 from members.payments.stripe.api import CURRENCY, StripeError, StripeProvider, subscription_renewal_set
 from members.payments.stripe.payloads import first_item, mapping, moment, period_end_of_subscription, ref_id, stops_renewing, text, whole_number
+from members.payments.stripe.trial_events import pays_checkout_order, session_trial_started, subscription_trialing, trial_invoice_paid
 from members.services import (
     PaymentMismatch,
     order_dispute_closed,
@@ -87,6 +88,8 @@ def session_paid(session: dict, *, as_of=None) -> EventResult:
     order = order_of_session(session)
     if order is None:
         return EventResult(order=None, outcome="ignored: no order for this session")
+    if session.get("payment_status") == "no_payment_required":
+        return session_trial_started(session, order, as_of=as_of)
     if session.get("payment_status") != "paid":
         # A delayed method (bank debit): async_payment_succeeded or _failed follows.
         return EventResult(order=order, outcome=f"waiting: payment status {text(session, 'payment_status') or 'unknown'}")
@@ -280,7 +283,8 @@ def subscription_placed(subscription_id: str, order: Order | None, **state) -> S
 
 def invoice_paid(invoice: dict, *, as_of=None) -> EventResult:
     """invoice.paid and invoice.payment_succeeded, both sent for one invoice: the first invoice of a
-    subscription pays the order that started it; each yearly one is a renewal order, made once."""
+    subscription pays the order that started it (a 0 one is a trial, and the first charge after it
+    pays that order: see trial_events); each yearly one is a renewal order, made once."""
     invoice_id, subscription_id = text(invoice, "id"), subscription_of_invoice(invoice)
     if not invoice_id or not subscription_id:
         return EventResult(order=None, outcome="ignored: not a subscription invoice")
@@ -293,6 +297,8 @@ def invoice_paid(invoice: dict, *, as_of=None) -> EventResult:
         order = started_by or stripe_orders().filter(provider_invoice_id=invoice_id, is_automatic_renewal=False).first()
         if order is None:
             return not_ready(as_of, f"first invoice {invoice_id} of subscription {subscription_id} before its order")
+        if whole_number(invoice.get("amount_paid")) == 0:
+            return trial_invoice_paid(order=order, subscription_id=subscription_id, ends_at=period_end_of_invoice(invoice), as_of=as_of)
         order_set_references(order_id=order.pk, invoice_id=invoice_id)
         result = pay(
             order,
@@ -312,10 +318,13 @@ def invoice_paid(invoice: dict, *, as_of=None) -> EventResult:
     if currency != CURRENCY or not amount or amount <= 0:
         logger.error("Stripe renewal invoice %s paid %r %r: not applied", invoice_id, invoice.get("amount_paid"), currency)
         return EventResult(order=None, outcome=f"refused: renewal paid {invoice.get('amount_paid')!r} {currency!r}")
-    order = order_renewal_create(subscription=subscription, invoice_id=invoice_id, amount_fen=amount)
+    after_trial = pays_checkout_order(started_by, subscription_id=subscription_id, invoice_id=invoice_id, amount=amount)
+    if after_trial:
+        order_set_references(order_id=started_by.pk, invoice_id=invoice_id)
+    order = started_by if after_trial else order_renewal_create(subscription=subscription, invoice_id=invoice_id, amount_fen=amount)
     result = pay(order, amount=amount, currency=currency, reference=payment_intent or invoice_id, payment_intent=payment_intent)
     subscription_placed(subscription_id, None, **state)
-    return EventResult(order=result.order, outcome=f"renewal {result.outcome}"[:200])
+    return EventResult(order=result.order, outcome=f"{'first year after the trial' if after_trial else 'renewal'} {result.outcome}"[:200])
 
 
 def invoice_payment_failed(invoice: dict, *, as_of=None) -> EventResult:
@@ -371,7 +380,8 @@ def subscription_changed(subscription: dict, *, as_of=None, deleted: bool = Fals
     if row is None:
         return EventResult(order=None, outcome="ignored: not a subscription of ours")
     renewal = "renews" if row.renews else "does not renew"
-    return EventResult(order=started_by, outcome=f"subscription {row.status}, {renewal}")
+    trial = "" if deleted else subscription_trialing(subscription, started_by)
+    return EventResult(order=started_by, outcome=f"subscription {row.status}, {renewal}" + (f"; {trial}" if trial else ""))
 
 
 def session_async_failed(session: dict, *, as_of=None) -> EventResult:
