@@ -10,6 +10,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from articles.comments import admin as comments_admin  # noqa: F401  (registers the comment models)
 from articles.forms import ImportDocumentsForm
 from articles.importers.batches import (
     BatchNotReady,
@@ -57,7 +58,7 @@ class ColumnAdmin(admin.ModelAdmin):
     readonly_fields = ["article_count", "last_published_at", "created_at", "updated_at", "rendered_intro"]
     inlines = [SectionInline]
     fieldsets = [
-        (None, {"fields": ["title", "slug", "tagline", "status", "is_free", "category", "authors", "cover"]}),
+        (None, {"fields": ["title", "slug", "tagline", "status", "is_free", "offers_epub", "category", "authors", "cover"]}),
         (_("Introduction"), {"fields": ["intro", "rendered_intro"]}),
         (_("Figures"), {"fields": ["stated_reader_count", "stated_article_count", "article_count", "last_published_at", "source_url"]}),
         (_("History"), {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),

@@ -2,10 +2,12 @@
 constant however many columns or articles there are."""
 
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models import Count, Max, Prefetch, Q, prefetch_related_objects
 from django.shortcuts import get_object_or_404
 from django.urls import Resolver404, resolve
+from django.utils import timezone
 from taggit.models import Tag
 
 from articles.models import SEARCH_FIELDS, Article, Author, Category, Column, Section
@@ -31,6 +33,9 @@ class ColumnFigures:
 
     readers: int
     plans: list  # members' Plan rows, cheapest first
+    # Column and join pages only (attach_update_figures): buyers' evidence that the column is alive.
+    recent_articles: int = 0
+    last_update: datetime | None = None
 
     @property
     def lowest_price(self):
@@ -52,7 +57,26 @@ def column_for_reader(slug: str, *, include_drafts: bool) -> Column:
     columns = Column.objects.select_related("category").prefetch_related("authors")
     if not include_drafts:
         columns = columns.published()
-    return attach_figures([get_object_or_404(columns, slug=slug)])[0]
+    return attach_update_figures(attach_figures([get_object_or_404(columns, slug=slug)])[0])
+
+
+RECENT_DAYS = 30
+
+
+def attach_update_figures(column: Column) -> Column:
+    """How many articles the column published in the last RECENT_DAYS days and when it last did,
+    from its published articles (never a scheduled one, whatever the stored figures of the column
+    say) in one aggregate query.
+
+    A visitor's kept column page shows them too; it is retired by every article save and never
+    outlives the next scheduled publication (articles/page_cache/entries.py), so only an article
+    passing the 30 days can leave the count behind, for at most PAGE_CACHE_SECONDS."""
+    now = timezone.now()
+    published = Article.objects.filter(column_id=column.pk, status=Article.Status.PUBLISHED, published_at__lte=now)
+    found = published.aggregate(recent=Count("pk", filter=Q(published_at__gt=now - timedelta(days=RECENT_DAYS))), last=Max("published_at"))
+    column.figures.recent_articles = found["recent"]
+    column.figures.last_update = found["last"]
+    return column
 
 
 @dataclass

@@ -6,7 +6,21 @@ from django.db.models.signals import m2m_changed, post_delete, post_migrate, pos
 from django.dispatch import receiver
 
 from articles import page_cache, search_index
-from articles.models import Article, Author, Column, ImportBatch, ImportBatchDocument, ImportBatchFile, PageGeneration
+from articles.models import (
+    Article,
+    Author,
+    Column,
+    Comment,
+    CommentBan,
+    CommentEmail,
+    CommentEmailSettings,
+    CommentLike,
+    CommentReport,
+    ImportBatch,
+    ImportBatchDocument,
+    ImportBatchFile,
+    PageGeneration,
+)
 from articles.segmenting import index_text
 from articles.services import column_refresh_search_document, column_refresh_search_documents, column_refresh_stats
 
@@ -66,8 +80,11 @@ def ensure_search_index(sender, using, **kwargs):
 # What the kept reader pages show (articles/page_cache/): any change retires them all. Members
 # connect their own models that pages show (plans, members/signals.py).
 PAGE_CONTENT_APPS = frozenset({"articles", "taggit"})
-# Rows of the articles app that no page shows: the generation itself, and import bookkeeping.
+# Rows of the articles app that no page shows: the generation itself, import bookkeeping, and
+# comments, which kept pages show only as a count (a few minutes late at most) and whose list is
+# loaded apart, per reader (articles/comments/): a comment must not retire every kept page.
 NOT_PAGE_CONTENT = frozenset({PageGeneration, ImportBatch, ImportBatchDocument, ImportBatchFile})
+NOT_PAGE_CONTENT |= {Comment, CommentBan, CommentEmail, CommentEmailSettings, CommentLike, CommentReport}
 
 
 def shows_on_pages(sender) -> bool:

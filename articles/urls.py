@@ -1,6 +1,7 @@
 from django.urls import path
 
 from articles import feeds, views
+from articles.comments import urls as comment_urls
 
 app_name = "articles"
 
@@ -16,4 +17,5 @@ urlpatterns = [
     path("feeds/atom/", feeds.SiteAtomFeed(), name="feed-atom"),
     path("column/<slug:slug>/feed/", feeds.ColumnFeed(), name="column-feed"),
     path("column/<slug:slug>/feed/atom/", feeds.ColumnAtomFeed(), name="column-feed-atom"),
+    *comment_urls.urlpatterns,
 ]

@@ -29,6 +29,7 @@ __all__ = [
     "READ_ALL_ARTICLES",
     "active_reader_counts",
     "can_read_column",
+    "can_read_comments",
     "can_read_in_full",
     "can_see",
     "forget_reader_columns",
@@ -157,3 +158,9 @@ def can_read_in_full(user, article: Article) -> bool:
 def can_read_column(user, column: Column) -> bool:
     """Whether every article of the column opens in full for this user."""
     return _matches(column, FREE_COLUMN) or reads_everything(user) or column.pk in readable_column_ids(user)
+
+
+def can_read_comments(user, article: Article) -> bool:
+    """A members-only article's comments are part of what its members read, so they follow the
+    text: whoever may read the article in full reads its comments, and nobody else does."""
+    return can_read_in_full(user, article)

@@ -40,15 +40,15 @@ from django.core import signing
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.db.models import Q
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from articles.absolute_urls import absolute_url, absolutize_html
 from articles.markdown import html_to_text
 from articles.models import Article
 from members.access import can_read_in_full
 from members.models import Membership, NewArticleAnnouncement, NewArticleEmail
+from portal.emails import automatic_email
 
 logger = logging.getLogger(__name__)
 
@@ -245,25 +245,14 @@ class Mailer:
             "unsubscribe_url": unsubscribe_url(membership),
             "site_name": settings.SITE_NAME,
         }
-        with translation.override(settings.LANGUAGE_CODE):
-            subject = " ".join(render_to_string("members/email/new_article_subject.txt", context).split())
-            text = render_to_string("members/email/new_article.txt", context)
-            html = render_to_string("members/email/new_article.html", context)
-        message = EmailMultiAlternatives(
-            subject,
-            text,
-            settings.DEFAULT_FROM_EMAIL,
-            [user.email],
+        return automatic_email(
+            "members/email/new_article",
+            context,
+            user.email,
+            unsubscribe_url=context["unsubscribe_url"],
             connection=self.connection,
-            headers={
-                "List-Unsubscribe": f"<{context['unsubscribe_url']}>",
-                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-                "List-Id": f"{article.column.slug}.columns",
-                "Auto-Submitted": "auto-generated",
-            },
+            list_id=f"{article.column.slug}.columns",
         )
-        message.attach_alternative(html, "text/html")
-        return message
 
 
 def send_claimed(mailer: Mailer, ids: list[int], report: SendReport) -> None:

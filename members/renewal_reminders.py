@@ -33,15 +33,15 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db.models import Case, CharField, Exists, F, OuterRef, Q, Value, When
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from articles.absolute_urls import absolute_url
 from articles.models import Column
 from members.models import Membership, Plan, RenewalReminder
 from members.notifications import MAX_ATTEMPTS, STALE_CLAIM, due_for_retry, membership_for_unsubscribe_token, retry_delay, unsubscribe_token
 from members.selectors import renewing_subscriptions
+from portal.emails import automatic_email
 
 logger = logging.getLogger(__name__)
 
@@ -182,24 +182,7 @@ def reminder_message(reminder: RenewalReminder, membership: Membership, *, conne
         "unsubscribe_url": reminders_unsubscribe_url(membership),
         "site_name": settings.SITE_NAME,
     }
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = " ".join(render_to_string(f"members/email/{email}_subject.txt", context).split())
-        text = render_to_string(f"members/email/{email}.txt", context)
-        html = render_to_string(f"members/email/{email}.html", context)
-    message = EmailMultiAlternatives(
-        subject,
-        text,
-        settings.DEFAULT_FROM_EMAIL,
-        [membership.user.email],
-        connection=connection,
-        headers={
-            "List-Unsubscribe": f"<{context['unsubscribe_url']}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-            "Auto-Submitted": "auto-generated",
-        },
-    )
-    message.attach_alternative(html, "text/html")
-    return message
+    return automatic_email(f"members/email/{email}", context, membership.user.email, unsubscribe_url=context["unsubscribe_url"], connection=connection)
 
 
 def still_due(reminder: RenewalReminder, now: datetime) -> Membership | None:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from members import alipay_pages, feeds, gift_pages, reading_options, trial_pages, views, webhooks, wechat_pages
+from members import alipay_pages, epub_pages, feeds, gift_pages, reading_options, trial_pages, views, webhooks, wechat_pages
 
 app_name = "members"
 
@@ -10,6 +10,7 @@ urlpatterns = [
     path("feeds/private/<str:token>/atom/", feeds.PrivateColumnAtomFeed(), name="private-feed-atom"),
     path("me/columns/<slug:slug>/feed-key/", reading_options.feed_key_change, name="feed-key"),
     path("me/columns/<slug:slug>/emails/", reading_options.email_preference, name="email-preference"),
+    path("me/columns/<slug:slug>/epub/", epub_pages.column_epub, name="column-epub"),
     path("me/columns/<slug:slug>/renewal-reminders/", reading_options.renewal_reminders_preference, name="renewal-reminders"),
     path("unsubscribe/<str:token>/", reading_options.unsubscribe, name="unsubscribe"),
     path("unsubscribe/renewal-reminders/<str:token>/", reading_options.renewal_reminders_unsubscribe, name="renewal-reminders-unsubscribe"),

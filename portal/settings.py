@@ -230,6 +230,8 @@ ACCOUNT_RATE_LIMITS = {
     "reauthenticate": "10/m/user",
     # Ours: every password tried at /admin/login/ (portal.admin_login), per address and per username.
     "admin_login": "10/m/ip,5/5m/key",
+    # Ours: comments posted by accounts younger than three days (articles/comments/rules.py).
+    "comment_new_account": "3/10m/user,20/h/ip",
 }
 
 # Mail: printed on the console by default; EMAIL_URL selects SMTP, a directory or memory.

@@ -63,6 +63,7 @@ class ParsedArticle:
     tags: tuple[str, ...] = ()
     description: str = ""  # a summary the document states (front matter); "" derives it from the text
     draft: bool = False  # the document says it is a draft (front matter)
+    access: str = ""  # "free" or "members" when the document says (front matter); "": the import decides
     # (local path, original URL) for images whose source names where they came from (Feishu's
     # data-original-src); the URL stands in when the local file is not among the uploads.
     image_sources: tuple[tuple[str, str], ...] = ()

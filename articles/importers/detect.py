@@ -3,13 +3,15 @@
 Each format has tell-tale lines. A xiaobot page and a Feishu export (Markdown, or HTML with
 Feishu's links and image attributes) have unmistakable ones, so they win outright; otherwise
 Markdown syntax and book structure are weighed against each other, and text with neither is
-plain text, which the book parser handles (escaped, one article).
+plain text, which the book parser handles (escaped, one article). A document whose front matter
+states a title or a date is a blog post, whatever lines its text has ("第一章" in an article).
 """
 
 import re
 
 from articles.importers.book import CALLOUT_RE, CHAPTER_RE, FIGURE_RE, PART_RE, SECTION_RE
 from articles.importers.feishu_html import is_html_document, starts_as_html
+from articles.importers.front_matter import read_front_matter
 
 XIAOBOT_RECENT_RE = re.compile(r"^##[ \t]+最近更新[ \t]*$")
 FEISHU_SOURCE_RE = re.compile(r"^>[ \t]*来源[：:].*feishu\.cn")
@@ -83,4 +85,5 @@ def detect_format(text: str, filename: str = "") -> str:
         return "feishu"
     if scores["markdown"] > scores["book"]:
         return "markdown"
-    return "book"
+    stated = read_front_matter(text, filename=filename)
+    return "markdown" if stated.title or stated.published_at else "book"

@@ -7,6 +7,8 @@
     ---                          +++
 
 YAML between "---" lines, TOML between "+++" lines, or a JSON object opening the file (Hugo).
+Besides the blogs' own keys, `access: free` or `access: members` says whether the article is free
+to read (the portal's own export writes it, so an exported column imports back as it was).
 A BOM or blank lines may come first. The block is never part of the body, also when it cannot
 be read: then it is dropped with a warning. A block that is not a mapping of keys at all
 ("---", a paragraph, "---") is Markdown, a rule around a paragraph, and stays as it is.
@@ -51,13 +53,17 @@ DESCRIPTION_KEYS = ("summary", "description", "excerpt")
 SLUG_KEYS = ("slug",)
 PERMALINK_KEYS = ("permalink",)
 DRAFT_KEYS = ("draft", "published")
+ACCESS_KEYS = ("access",)
+ACCESS_VALUES = ("free", "members")  # Article.Access
 # Keys blogs commonly set that say nothing the import uses; a block of these alone is still
 # front matter. A block with none of the keys here is more likely text between two rules, and
 # the editor is told it was left out.
 OTHER_KNOWN_KEYS = tuple(
     "layout author authors comments toc lastmod updated weight aliases cover image thumbnail keywords type id sticky top mathjax lang".split()
 )
-KNOWN_KEYS = frozenset(TITLE_KEYS + DATE_KEYS + TAG_KEYS + CATEGORY_KEYS + DESCRIPTION_KEYS + SLUG_KEYS + PERMALINK_KEYS + DRAFT_KEYS + OTHER_KNOWN_KEYS)
+KNOWN_KEYS = frozenset(
+    TITLE_KEYS + DATE_KEYS + TAG_KEYS + CATEGORY_KEYS + DESCRIPTION_KEYS + SLUG_KEYS + PERMALINK_KEYS + DRAFT_KEYS + ACCESS_KEYS + OTHER_KNOWN_KEYS
+)
 
 
 class FrontMatterLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
@@ -144,6 +150,7 @@ class FrontMatter:
     description: str = ""
     slug: str = ""
     draft: bool = False
+    access: str = ""  # "free" or "members" when stated; "": the import decides
     warnings: tuple[str, ...] = ()
 
 
@@ -198,6 +205,10 @@ def stated_by(metadata: dict, *, body: str, filename: str, label: str) -> FrontM
             warnings.append(f"标签超过 {TAG_MAX_CHARS} 个字，未导入：{tag[:20]}…")
         else:
             tags.append(tag)
+    access = text_value(first_value(metadata, ACCESS_KEYS)).lower()
+    if access and access not in ACCESS_VALUES:
+        warnings.append(f"元数据里的 access 只能是 free 或 members，未使用：{access[:20]}")
+        access = ""
     return FrontMatter(
         body=body,
         title=text_value(first_value(metadata, TITLE_KEYS)),
@@ -207,6 +218,7 @@ def stated_by(metadata: dict, *, body: str, filename: str, label: str) -> FrontM
         description=text_value(first_value(metadata, DESCRIPTION_KEYS), keep_lines=True),
         slug=slug_of(metadata),
         draft=is_draft(metadata),
+        access=access,
         warnings=tuple(warnings),
     )
 

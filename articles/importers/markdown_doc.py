@@ -8,8 +8,9 @@ HTML in it is the sanitizer's business.
 What the document states about itself carries over to its articles: the front matter's date, or
 else a "出品时间：2024 年 3 月 20 日" line near the top (the line stays, it is text); its tags;
 its first category as the section (a hierarchy's top: sections are one flat list per column), the
-other categories as tags; its summary; whether it is a draft. An article is identified by the
-front matter's slug, else by its title: each part of a split document by its own heading.
+other categories as tags; its summary; whether it is a draft; whether it is free (`access`).
+An article is identified by the front matter's slug, else by its title: each part of a split
+document by its own heading.
 """
 
 import re
@@ -95,6 +96,7 @@ def parse_markdown(
                 # A summary of the whole post describes none of its parts.
                 description="" if numbered else stated.description,
                 draft=stated.draft,
+                access=stated.access,
                 image_sources=tuple((path, image_sources[path]) for path in images.paths if path in image_sources),
             )
         )

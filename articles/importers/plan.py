@@ -237,6 +237,10 @@ class DocumentPlanner:
     def access_for(self, article: ParsedArticle, index: int, free_first: int) -> str:
         if article.full_text_missing:
             return Article.Access.MEMBERS
+        if article.access and self.options.free_first is None:
+            # The document says so (front matter: the portal's own export does), and the editor
+            # did not choose for the whole import.
+            return article.access
         if index < free_first:
             return Article.Access.FREE
         if self.parsed.column is not None and self.options.free_first is None:

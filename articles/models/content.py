@@ -100,6 +100,11 @@ class Column(models.Model):
     authors = models.ManyToManyField(Author, verbose_name=_("authors"), related_name="columns", blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
     is_free = models.BooleanField(_("free column"), default=False, help_text=_("Every article opens in full for everyone; the column has no prices."))
+    offers_epub = models.BooleanField(
+        _("EPUB download for members"),
+        default=True,
+        help_text=_("Readers who may read the column in full can download the articles they may read as an EPUB book."),
+    )
     stated_reader_count = models.PositiveIntegerField(
         _("stated reader count"), default=0, help_text=_("Readers the column had before it came here (from an import).")
     )

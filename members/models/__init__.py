@@ -3,6 +3,7 @@ and the rest of the portal look for them (`from members.models import Membership
 
 from members.models.codes import Coupon, RedeemCode, RedeemCodeQuerySet
 from members.models.emails import NewArticleAnnouncement, NewArticleEmail
+from members.models.exports import ColumnExport
 from members.models.feeds import FeedKey
 from members.models.gifts import Gift
 from members.models.memberships import Membership, MembershipGrant, MembershipQuerySet
@@ -13,6 +14,7 @@ from members.models.reminders import RenewalReminder
 from members.models.trials import Trial
 
 __all__ = [
+    "ColumnExport",
     "Commission",
     "Coupon",
     "FeedKey",

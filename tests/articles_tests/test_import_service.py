@@ -254,3 +254,14 @@ def test_gb18030_text_imports_and_undecodable_text_is_named():
     files = {file.filename: file for file in report.files}
     assert files["gbk.md"].ok and Article.objects.get().title == "中文标题"
     assert not files["latin.txt"].ok and "latin.txt" in files["latin.txt"].error
+
+
+def test_a_stated_access_decides_unless_the_editor_chose_free_articles():
+    column = make_column(title="目标")
+    posts = [Upload(f"{access}.md", f"---\ntitle: {access} 文章\naccess: {access}\n---\n正文".encode()) for access in ("members", "free")]
+    import_uploads(uploads=posts, options=ImportOptions(column_slug=column.slug), dry_run=False)
+    assert dict(Article.objects.filter(column=column).values_list("title", "access")) == {"members 文章": "members", "free 文章": "free"}
+
+    other = make_column(title="编辑指定")
+    import_uploads(uploads=posts, options=ImportOptions(column_slug=other.slug, free_first=0), dry_run=False)
+    assert set(Article.objects.filter(column=other).values_list("access", flat=True)) == {"members"}

@@ -17,7 +17,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from articles.models import Article, Column
+from articles.models import Article, Column, Comment
 from members.feed_keys import feed_key_issue, private_feed_path
 from tests.cache_contents import cached_texts
 from tests.factories import make_article, make_column, make_membership, make_user
@@ -84,9 +84,21 @@ class Site:
         self.paid_in_other_column = other_paid
         self.paid_articles = [self.marked, self.auto_cut, self.other]
 
+        # Comments on a members-only article are as secret as its text; on a free one, public.
+        commenter, other_commenter = make_user(), make_user()
+        make_membership(commenter, self.paid_column)
+        make_membership(other_commenter, self.other_column)
+        self.comments_in_paid_column = sentences("会员评论", 2)
+        self.comments_in_other_column = sentences("另一专栏评论", 1)
+        self.public_comment = "免费文章的评论：这一句谁都可以读。"
+        for article, text in zip((self.marked, self.auto_cut), self.comments_in_paid_column, strict=True):
+            Comment.objects.create(article=article, user=commenter, body=text)
+        Comment.objects.create(article=self.other, user=other_commenter, body=self.comments_in_other_column[0])
+        Comment.objects.create(article=self.free_in_paid, user=commenter, body=self.public_comment)
+
     @property
     def every_secret(self) -> list[str]:
-        return self.paid_in_paid_column + self.paid_in_other_column + self.unpublished
+        return self.paid_in_paid_column + self.paid_in_other_column + self.unpublished + self.comments_in_paid_column + self.comments_in_other_column
 
 
 def decoded_forms(body: str) -> list[str]:
@@ -110,6 +122,11 @@ def internal_path(url: str, origin: str) -> str | None:
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
+def comment_paths(site: Site) -> list[str]:
+    """The comments of the paid articles, as a page and as the block the article page loads."""
+    return [reverse(name, kwargs={"pk": article.pk}) for article in site.paid_articles for name in ("articles:comments", "articles:comments-block")]
+
+
 def search_paths(site: Site) -> list[str]:
     search = reverse("articles:search")
     paths = [f"{search}?{urlencode({'q': word})}" for word in SECRET_WORDS]
@@ -125,6 +142,7 @@ def crawl(client, site: Site, *, extra: tuple[str, ...] = ()) -> dict[str, str]:
     origin = urlsplit(settings.SITE_URL).netloc
     start = ["/", "/robots.txt", "/sitemap.xml", *search_paths(site), *extra]
     start += [article.get_absolute_url() for article in site.paid_articles]
+    start += comment_paths(site)
     queue, seen, bodies = deque(start), set(start), {}
     while queue and len(bodies) < MAX_PAGES:
         path = queue.popleft()
@@ -177,6 +195,7 @@ def assert_every_door_was_tried(bodies: dict[str, str], site: Site) -> None:
         site.auto_cut.get_absolute_url(),
         site.other.get_absolute_url(),
         *search_paths(site),
+        *comment_paths(site),
     ):
         assert path in visited, f"the crawl never reached {path}"
     assert any(path.startswith("/sitemap-articles") for path in visited)
@@ -190,6 +209,8 @@ def test_anonymous_crawl_finds_no_paid_sentence(client, site):
     # The crawl really reached the public text, so finding nothing above means something.
     assert any(site.public_sentences[0] in body for body in bodies.values())
     assert any("免费专栏全文" in body for body in bodies.values())
+    # Comments were crawled too: a free article's are public, and the crawl found them.
+    assert any(site.public_comment in body for body in bodies.values())
 
 
 def test_logged_in_non_member_crawl_finds_no_paid_sentence(client, site):
@@ -224,7 +245,9 @@ def test_member_crawl_finds_their_columns_paid_text_and_nothing_else(client, sit
     assert_every_door_was_tried(bodies, site)
     found = {secret for _, secret in leaks(bodies, site.paid_in_paid_column)}
     assert found == set(site.paid_in_paid_column)
-    assert leaks(bodies, site.paid_in_other_column + site.unpublished) == []
+    assert leaks(bodies, site.paid_in_other_column + site.unpublished + site.comments_in_other_column) == []
+    # The comments of their column's paid articles are theirs to read too.
+    assert {secret for _, secret in leaks(bodies, site.comments_in_paid_column)} == set(site.comments_in_paid_column)
     # Search finds words from the paid text for the member, with the paid text in the snippet.
     search_hits = {path: body for path, body in bodies.items() if path.startswith(reverse("articles:search"))}
     assert leaks(search_hits, site.paid_in_paid_column) or any("<mark>手风琴</mark>" in body for body in search_hits.values())

@@ -114,3 +114,10 @@ def test_markdown_with_inline_feishu_html_stays_markdown_and_is_not_converted():
     assert detect_format(text, "notes.md") == "markdown"
     body = parse_document(text, format="feishu").articles[0].body_markdown
     assert body.startswith('<p align="center"><img src="img/a.png" data-original-src="https://abc.feishu.cn/x"></p>\n\n## 标题')
+
+
+def test_a_post_whose_front_matter_states_a_title_is_markdown_even_with_chapter_lines():
+    body = "第 1 章 开篇\n\n1.1 第一节\n\n正文\n\n第 2 章 继续\n\n图 1-1 示意图"
+    assert detect_format(body, "001-post.md") == "book"
+    assert detect_format(f"---\ntitle: 读书笔记\n---\n{body}", "001-post.md") == "markdown"
+    assert detect_format(f"---\nlayout: post\n---\n{body}", "001-post.md") == "book"

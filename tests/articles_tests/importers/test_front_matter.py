@@ -210,3 +210,15 @@ def test_any_title_and_tags_a_yaml_library_writes_read_back_and_the_body_stays_w
     assert stated.title == " ".join(title.split())
     assert stated.tags == tuple(dict.fromkeys(name for tag in tags if (name := " ".join(tag.split()))))
     assert stated.body == f"正文{body}"
+
+
+@pytest.mark.parametrize(("written", "access"), [("free", "free"), ("members", "members"), ("Members", "members"), ('"free"', "free")])
+def test_access_states_whether_the_article_is_free(written, access):
+    assert read_front_matter(f"---\ntitle: t\naccess: {written}\n---\n正文").access == access
+
+
+def test_an_unknown_access_is_left_to_the_import_with_a_warning():
+    stated = read_front_matter("---\ntitle: t\naccess: vip\n---\n正文")
+    assert stated.access == ""
+    assert any("access" in warning and "vip" in warning for warning in stated.warnings)
+    assert read_front_matter("---\ntitle: t\n---\n正文").access == ""
