@@ -1,9 +1,11 @@
 """The translation catalogues: Chinese is complete and compiled, English is selectable, placeholders survive."""
 
 import gettext
+import html
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.conf import settings
@@ -192,6 +194,24 @@ def test_language_switcher_turns_the_site_english(client, home_page_with_a_colum
     response = client.post(reverse("set_language"), {"language": "en", "next": home_page_with_a_column})
     assert response.status_code == 302
     assert_english(client.get(home_page_with_a_column).content.decode())
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/search/?q=%E6%8F%90%E7%A4%BA%E8%AF%8D&page=1",  # as browsers send it
+        "/search/?q=提示词&page=1",  # raw UTF-8, as WeChat's browser or curl may send it
+    ],
+)
+@pytest.mark.django_db
+def test_switching_language_lands_on_the_same_search(client, path):
+    page = client.get(path).content.decode()
+    next_url = html.unescape(re.search(r'<input name="next" type="hidden" value="([^"]*)">', page).group(1))
+    response = client.post(reverse("set_language"), {"language": "en", "next": next_url})
+    assert response.status_code == 302
+    landing = urlsplit(response["Location"])
+    assert landing.path == "/search/" and parse_qs(landing.query) == {"q": ["提示词"], "page": ["1"]}
+    assert client.get(response["Location"]).context["query"].text == "提示词"
 
 
 def assert_english(html):
