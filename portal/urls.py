@@ -2,6 +2,8 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path, re_path
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.i18n import set_language
 
@@ -15,6 +17,10 @@ from portal.media import serve_media
 handler500 = "portal.errors.server_error"
 
 admin.site.login = rate_limited_login(admin.site.login)
+# The site's own name in the admin's header and page titles, not "Django administration".
+admin.site.site_header = format_lazy(_("{site} administration"), site=settings.SITE_NAME)
+admin.site.site_title = format_lazy(_("{site} admin"), site=settings.SITE_NAME)
+admin.site.index_title = _("Columns, readers and orders")
 
 # Reader pages first: every request walks the patterns in order until one matches, and these are
 # most of the traffic. No two patterns below match the same path, so the order changes nothing else.

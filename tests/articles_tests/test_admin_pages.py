@@ -2,6 +2,7 @@
 
 import pytest
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from tests.articles_tests.test_pages import assert_constant_queries, grow
 from tests.factories import make_column, make_editor, make_membership, make_user
@@ -90,3 +91,12 @@ def test_article_form_offers_the_sections_of_its_own_column(editor_client):
     html = editor_client.get(reverse("admin:articles_article_change", args=[article.pk])).content.decode()
     assert "本专栏的栏目" in html and "别的专栏的栏目" not in html
     assert theirs.title in editor_client.get(reverse("admin:articles_article_add")).content.decode()
+
+
+def test_admin_carries_the_sites_name(editor_client, settings):
+    html = editor_client.get(reverse("admin:index")).content.decode()
+    header = gettext("{site} administration").format(site=settings.SITE_NAME)
+    assert f'<a href="{reverse("admin:index")}">{header}</a>' in html
+    assert f"<title>{gettext('Columns, readers and orders')} | {gettext('{site} admin').format(site=settings.SITE_NAME)}</title>" in html
+    for django_default in ("Django administration", "Django site admin", "Django 管理", "Django 站点管理员"):
+        assert django_default not in html
