@@ -38,6 +38,9 @@ VARIANT_WIDTHS = (320, 640, 1280)
 # "<24 hex digits>-<width>x<height>.<ext>": the name carries the size, so pages can write width,
 # height and srcset without opening the file.
 CLEAN_NAME_RE = re.compile(r"(?P<stem>[0-9a-f]{24}-(?P<width>\d+)x(?P<height>\d+))\.(?P<ext>jpg|png|webp)$")
+# "<24 hex digits>-<width>x<height>-<copy width>w.webp": a copy variants() made of such a file.
+VARIANT_NAME_RE = re.compile(r"[0-9a-f]{24}-\d+x\d+-(?P<width>\d+)w\.webp$")
+FORMATS_BY_EXTENSION = {extension: image_format for image_format, extension in EXTENSIONS.items()}
 
 
 class ImageRejected(ValueError):
@@ -168,6 +171,15 @@ def stored_image_size(name: str) -> StoredImageSize | None:
         return None
     width, height = int(match["width"]), int(match["height"])
     return StoredImageSize(width, height, tuple(w for w in VARIANT_WIDTHS if w < width))
+
+
+def stored_clean_image(name: str, data: bytes) -> CleanImage | None:
+    """The CleanImage of a file this module named and stored, read back (its copies are made later,
+    in the background); None for any other name."""
+    match = CLEAN_NAME_RE.search(name)
+    if match is None:
+        return None
+    return CleanImage(data, FORMATS_BY_EXTENSION[match["ext"]], int(match["width"]), int(match["height"]))
 
 
 def content_type_for(name: str) -> str | None:

@@ -1,4 +1,5 @@
-"""Markdown to sanitized HTML, and the preview cut. Pure functions: text in, text out.
+"""Markdown to sanitized HTML, and the preview cut. Pure functions: text in, text out (but for
+asking storage whether an image of ours has its smaller copies yet, articles/image_fields.py).
 
 An article is rendered twice on save: the whole body, and the preview (the part before the cut)
 rendered from its own Markdown. The preview HTML is built only from text before the cut, so the
@@ -22,6 +23,7 @@ import nh3
 from markdown.extensions.toc import slugify_unicode
 
 from articles.html_nesting import limit_open_elements
+from articles.image_fields import body_image_name, body_image_srcset
 from articles.markdown_budget import MarkdownTooComplex, WorkBudgetExtension, WorkMeter
 
 logger = logging.getLogger(__name__)
@@ -37,7 +39,7 @@ ALLOWED_TAGS = {
 ALLOWED_ATTRIBUTES = {
     "*": {"id", "title"},
     "a": {"href"},
-    "img": {"src", "alt", "width", "height", "loading"},
+    "img": {"src", "alt", "width", "height", "loading", "srcset", "sizes"},
     "ol": {"start"},
     "td": {"align", "colspan", "rowspan"},
     "th": {"align", "colspan", "rowspan"},
@@ -58,6 +60,16 @@ ALLOWED_CLASSES = {
 }
 # fmt: on
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
+# nh3 does not read the URLs inside srcset: own_image_attribute keeps a srcset only when every
+# candidate is one of our stored images, so a document cannot have readers fetch from elsewhere.
+IMAGE_SET_ATTRIBUTE_RE = re.compile(r"srcset|sizes", re.IGNORECASE)
+SRCSET_CANDIDATE_RE = re.compile(r"(?P<url>\S+)\s+\d{1,5}w")
+SIZES_RE = re.compile(r"[\w\s().,:%-]{1,200}")
+# The article column is --measure (42rem) wide at most (static/css/portal.css).
+BODY_IMAGE_SIZES = "(max-width: 42rem) 100vw, 42rem"
+# Sanitized HTML always double-quotes attribute values and escapes '"' inside them.
+IMAGE_TAG_RE = re.compile(r'<img(?:\s+[a-z-]+(?:="[^"]*")?)*\s*/?>')
+IMAGE_SRC_RE = re.compile(r'\ssrc="([^"]*)"')
 # articles.markdown_html_blocks ends a raw HTML block where CommonMark does (at a blank line after
 # an unclosed <div>), so the Markdown after it still renders.
 MARKDOWN_EXTENSIONS = ["extra", "admonition", "sane_lists", "toc", "articles.markdown_html_blocks"]
@@ -114,7 +126,7 @@ def render_markdown(text: str) -> str:
         # Nesting the guards above did not foresee, or text built to make a parser (Python-Markdown's
         # or the sanitizer's) work quadratically: keep every word, as plain paragraphs.
         raw_html = "".join(f"<p>{html.escape(block)}</p>" for block in split_blocks(text))
-    return sanitize_html(raw_html)
+    return responsive_images(sanitize_html(raw_html))
 
 
 def cap_indentation(text: str) -> str:
@@ -169,6 +181,8 @@ def answers(rendered: dict[str, str]) -> Iterator[None]:
 
 
 def sanitize_html(raw_html: str) -> str:
+    # The filter costs a Python call per attribute: only for the HTML that can need it.
+    filtered = {"attribute_filter": own_image_attribute} if IMAGE_SET_ATTRIBUTE_RE.search(raw_html) else {}
     return nh3.clean(
         raw_html,
         tags=ALLOWED_TAGS,
@@ -177,7 +191,35 @@ def sanitize_html(raw_html: str) -> str:
         url_schemes=ALLOWED_URL_SCHEMES,
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,
+        **filtered,
     )
+
+
+def own_image_attribute(tag: str, attribute: str, value: str) -> str | None:
+    """A srcset only of our own stored images, a sizes of media conditions and lengths alone."""
+    if tag != "img" or attribute not in ("srcset", "sizes"):
+        return value
+    if attribute == "sizes":
+        return value if SIZES_RE.fullmatch(value) else None
+    candidates = [SRCSET_CANDIDATE_RE.fullmatch(candidate.strip()) for candidate in value.split(",")]
+    return value if all(match and body_image_name(match["url"]) for match in candidates) else None
+
+
+def responsive_images(sanitized: str) -> str:
+    """Each image of ours whose WebP copies are stored offers them, so that a phone fetches the
+    copy its screen needs rather than the whole picture; every other image keeps its src alone."""
+    return IMAGE_TAG_RE.sub(with_srcset, sanitized) if "<img" in sanitized else sanitized
+
+
+def with_srcset(match: re.Match) -> str:
+    tag = match.group(0)
+    src = IMAGE_SRC_RE.search(tag)
+    if src is None or " srcset=" in tag:
+        return tag
+    srcset = body_image_srcset(html.unescape(src.group(1)))
+    if not srcset:
+        return tag
+    return f'{tag[: src.end()]} srcset="{html.escape(srcset)}" sizes="{BODY_IMAGE_SIZES}"{tag[src.end() :]}'
 
 
 def html_to_text(fragment: str) -> str:

@@ -1,18 +1,33 @@
 """The images a document's articles use: found among the uploads, cleaned, and stored when the
-document's transaction commits (a failed or dry-run import stores nothing)."""
+document's transaction commits (a failed or dry-run import stores nothing).
+
+Their smaller WebP copies (articles.images.VARIANT_WIDTHS) are made afterwards by a task, since
+resizing every picture of a large import would hold the import up; the articles that show them
+are then rendered again, and their bodies offer the copies (srcset). Until then they show the
+image alone. `make_body_image_copies` does the same for images imported before copies were made.
+"""
 
 import posixpath
 import re
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import Q
 from django.utils.html import escape, format_html
+from django_tasks import task
 
+from articles import page_cache
+from articles.image_fields import BODY_IMAGE_FOLDER, store_body_image_copies
 from articles.images import CleanImage, ImageRejected, sanitize_image
 from articles.importers.base import ParsedArticle
 from articles.importers.images import MARKDOWN_IMAGE_RE
+from articles.models import Article
+
+# Addresses looked for in article bodies per query.
+ADDRESSES_PER_QUERY = 50
 
 
 class DocumentImages:
@@ -62,7 +77,7 @@ class DocumentImages:
         clean = self.clean(path, data)
         if clean is None:
             return None
-        name = f"imports/{clean.name}"
+        name = f"{BODY_IMAGE_FOLDER}/{clean.name}"
         self.stored[path] = name
         self.payloads[name] = clean.data
         return default_storage.url(name)
@@ -92,5 +107,43 @@ class DocumentImages:
             for name, data in payloads.items():
                 if not default_storage.exists(name):
                     default_storage.save(name, ContentFile(data))
+            if payloads:
+                make_body_image_copies_task.enqueue(names=list(payloads))
 
         transaction.on_commit(store)
+
+
+@task()
+def make_body_image_copies_task(*, names: list[str]) -> str:
+    """The WebP copies of a document's newly stored images, and its articles rendered again."""
+    rendered = body_images_make_copies(names=names)
+    return f"{len(names)} images, {rendered} articles rendered again"
+
+
+def body_images_make_copies(*, names: Iterable[str]) -> int:
+    """Store the missing WebP copies of these body images, then render again every article that
+    shows one, so its body offers them; the number of articles whose HTML changed."""
+    urls = [default_storage.url(name) for name in names if store_body_image_copies(name)]
+    seen: set[int] = set()
+    changed = 0
+    for start in range(0, len(urls), ADDRESSES_PER_QUERY):
+        shows = Q()
+        for url in urls[start : start + ADDRESSES_PER_QUERY]:
+            shows |= Q(body__contains=url)
+        articles = Article.objects.filter(shows).only("pk", "title", "description", "body", "body_html", "preview_html").order_by("pk")
+        rendered = []
+        for article in articles:
+            if article.pk in seen:
+                continue
+            seen.add(article.pk)
+            before = (article.body_html, article.preview_html)
+            article.render()
+            if (article.body_html, article.preview_html) != before:
+                rendered.append(article)
+        if rendered:
+            with transaction.atomic():
+                for article in rendered:
+                    # Only if the text is still the one rendered: an editor's save meanwhile rendered it already.
+                    changed += Article.objects.filter(pk=article.pk, body=article.body).update(body_html=article.body_html, preview_html=article.preview_html)
+                page_cache.pages_changed()  # an update sends no signal; kept pages show the old HTML
+    return changed
