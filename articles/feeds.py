@@ -7,11 +7,13 @@ text is loaded only for the articles that answer allows. Feeds answer conditiona
 """
 
 import hashlib
-from datetime import datetime
+import time
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.syndication.views import Feed
+from django.core.cache import cache
 from django.db.models import Prefetch
 from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404
@@ -31,6 +33,9 @@ from members.access import can_read_in_full
 # Bump when what a feed shows changes shape, so readers' cached copies are not reused.
 FEED_FORMAT = 1
 PUBLIC_FEED_MAX_AGE = 300
+# When each feed last changed, by its ETag, in the shared cache; a feed forgotten counts as changed.
+FEED_CHANGED_KEY = "feeds:changed:{feed}:{obj}:{language}"
+FEED_CHANGED_SECONDS = 30 * 86400
 
 
 def continue_reading(article: Article) -> str:
@@ -70,16 +75,27 @@ class ArticleFeed(Feed):
         patch_cache_control(response, public=True, max_age=PUBLIC_FEED_MAX_AGE)
 
     def validators(self, obj) -> tuple[str, datetime | None]:
-        """ETag and Last-Modified from what the feed shows: the newest FEED_ITEMS articles, their
-        addresses and dates (one query down the date index, however many articles there are).
-        The feed changes when one of them appears, disappears or is edited, or when what the
-        reader may read changes (see `reader_state`); an older article's edit does not change it."""
-        shown = list(self.newest(obj).values_list("pk", "published_at", "updated_at"))
-        extra = self.extra_dates(obj)
-        dates = [date for _, published, updated in shown for date in (published, updated)] + extra
-        last_modified = max((date for date in dates if date is not None), default=None)
-        parts = [FEED_FORMAT, type(self).__name__, shown, extra, get_language(), self.reader_state(obj)]
-        return quote_etag(hashlib.sha256(repr(parts).encode()).hexdigest()[:32]), last_modified
+        """ETag from what the feed shows: the newest FEED_ITEMS articles, their addresses and dates
+        and their columns' (one query down the date index, however many articles there are). The
+        feed changes when one of them appears, disappears or is edited, or when what the reader may
+        read changes (see `reader_state`); an older article's edit does not change it."""
+        shown = list(self.newest(obj).values_list("pk", "published_at", "updated_at", "column__updated_at"))
+        parts = [FEED_FORMAT, type(self).__name__, shown, self.extra_dates(obj), get_language(), self.reader_state(obj)]
+        etag = quote_etag(hashlib.sha256(repr(parts).encode()).hexdigest()[:32])
+        return etag, self.last_modified(obj, etag)
+
+    def last_modified(self, obj, etag: str) -> datetime | None:
+        """When the feed first showed what this ETag names. Not the newest date among its articles:
+        an article that leaves the feed (unpublished, deleted, moved, made members-only) takes its
+        dates with it, and a client asking If-Modified-Since alone would be told to keep it.
+        Always later than the previous answer, even within the same second."""
+        key = FEED_CHANGED_KEY.format(feed=type(self).__name__, obj=getattr(obj, "pk", ""), language=get_language())
+        remembered = cache.get(key)
+        if remembered is not None and remembered[0] == etag:
+            return datetime.fromtimestamp(remembered[1], tz=UTC)
+        changed = max(int(time.time()), remembered[1] + 1 if remembered else 0)
+        cache.set(key, (etag, changed), timeout=FEED_CHANGED_SECONDS)
+        return datetime.fromtimestamp(changed, tz=UTC)
 
     def newest(self, obj):
         return self.articles(obj).order_by("-published_at", "-pk")[: settings.FEED_ITEMS]

@@ -46,11 +46,10 @@ class PrivateColumnFeed(ColumnFeed):
     def reader_state(self, key):
         return f"{key.pk}:{can_read_column(key.user, key.column)}"
 
-    def validators(self, key):
-        # No Last-Modified: a membership that ends changes the feed without changing any date, so
-        # only the ETag (which includes the reader's access) may answer 304.
-        etag, _last_modified = super().validators(key)
-        return etag, None
+    def last_modified(self, key, etag):
+        # None: a membership that ends changes the feed without changing any date, so only the
+        # ETag (which includes the reader's access) may answer 304.
+        return None
 
     def add_headers(self, response, key) -> None:
         patch_cache_control(response, private=True, no_store=True)
