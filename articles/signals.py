@@ -1,9 +1,12 @@
 """Keep each column's article count and last update in step with its articles, however they change."""
 
+from functools import partial
+
 from django.apps import apps
-from django.db import connections
+from django.db import connections, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save, pre_delete
 from django.dispatch import receiver
+from taggit.models import Tag
 
 from articles import page_cache, search_index
 from articles.models import (
@@ -21,8 +24,9 @@ from articles.models import (
     ImportBatchFile,
     PageGeneration,
 )
-from articles.segmenting import index_text
+from articles.search.documents import tags_document
 from articles.services import column_refresh_search_document, column_refresh_search_documents, column_refresh_stats
+from articles.tasks import refresh_tag_search_task
 
 
 @receiver(post_save, sender=Article, dispatch_uid="article_saved_refresh_column")
@@ -36,8 +40,18 @@ def refresh_column_after_article_change(sender, instance, raw=False, **kwargs):
 def refresh_search_tags(sender, instance, action, **kwargs):
     """Tags are set after the article is saved (admin saves them last), so their search document follows them here."""
     if isinstance(instance, Article) and action in ("post_add", "post_remove", "post_clear"):
-        instance.search_tags = index_text(" ".join(sorted(instance.tags.names())))
+        instance.search_tags = tags_document(instance.tags.names())
         Article.objects.filter(pk=instance.pk).update(search_tags=instance.search_tags)
+
+
+@receiver(post_save, sender=Tag, dispatch_uid="tag_saved_refresh_search")
+def refresh_search_after_tag_saved(sender, instance, created, raw=False, **kwargs):
+    """A renamed tag renames itself in every article's search document, in the background once the
+    rename commits (robust: the save must not fail because the queue did; rebuild_search_index
+    catches up). Any save enqueues it, not only a rename: tags are saved rarely, and the task only
+    writes what the names are now."""
+    if not raw and not created:
+        transaction.on_commit(partial(refresh_tag_search_task.enqueue, tag_id=instance.pk), robust=True)
 
 
 AUTHOR_COLUMNS_ATTR = "_search_columns_before"
