@@ -13,6 +13,14 @@ Only articles written here are announced: an imported article (import_ref set) n
 published more than settings.NEW_ARTICLE_EMAIL_DAYS ago, so importing a back catalogue of
 thousands of articles mails nobody.
 
+Publishing a draft column makes all its recent articles visible at once; they are announced
+together (`new_column_announce`, which each article's own announcing goes through too, so the order
+the tasks run in does not matter) as one digest per reader, "N new articles in «column»", with
+titles, free previews and links only. Its announcements share one created_at and only its newest
+article gets `NewArticleEmail` rows, so every path below (claims, retries, the admin) handles one
+digest as one email; the sender finds the other articles by that shared moment (`announced_with`).
+A single article keeps its own email, in full for readers who may read it.
+
 When it happens is members.tasks, on the task backend (settings.TASKS; with the database backend a
 `db_worker` runs them, and nothing is sent inside the request). Saving an article that is or will
 be announceable enqueues `new_article_announce_task` after commit: a visible article's runs at
@@ -39,13 +47,13 @@ from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from articles.absolute_urls import absolute_url, absolutize_html
 from articles.markdown import html_to_text
-from articles.models import Article
+from articles.models import Article, Column
 from members.access import can_read_in_full
 from members.models import Membership, NewArticleAnnouncement, NewArticleEmail
 from portal.emails import automatic_email
@@ -79,15 +87,17 @@ def is_announceable(article: Article, now=None) -> bool:
     )
 
 
-def articles_to_announce():
-    """Visible articles nobody announced, for the command: the process stopped before enqueueing
-    after commit, or the task backend could not defer a scheduled article until its time."""
-    return (
-        Article.objects.published()
-        .filter(import_ref="", published_at__gte=announcement_window_start(), announcement__isnull=True)
-        .order_by("published_at", "pk")
-        .values_list("pk", flat=True)
-    )
+def unannounced_articles():
+    """Visible articles nobody announced yet: a column just published, or for the command, a process
+    that stopped before enqueueing after commit or a task backend that could not defer a scheduled
+    article until its time."""
+    return Article.objects.published().filter(import_ref="", published_at__gte=announcement_window_start(), announcement__isnull=True)
+
+
+def columns_to_announce():
+    """Columns with unannounced visible articles, for the command, which announces each column's
+    together as one digest."""
+    return unannounced_articles().order_by("column_id").values_list("column_id", flat=True).distinct()
 
 
 def recipients_of(column_id: int):
@@ -104,20 +114,71 @@ def recipients_of(column_id: int):
 
 
 def new_article_announce(*, article_id: int) -> int:
-    """Queue one email per recipient, once per article. Returns how many were queued now."""
+    """Queue one email per recipient, once per article (see `new_article_announcement`). Returns
+    how many were queued now."""
+    return new_article_announcement(article_id=article_id).recipients
+
+
+def new_article_announcement(*, article_id: int) -> "ColumnAnnouncement":
+    """Announce the article if it is announceable, together with whatever else of its column became
+    visible and nobody announced yet: the articles of a draft column just published, whose own
+    tasks may run after the column's, or a second article published before the worker got to the
+    first, go out as one digest instead of an email each."""
+    article = Article.objects.select_related("column").defer("body", "body_html").filter(pk=article_id).first()
+    if article is None or not is_announceable(article):
+        return ColumnAnnouncement()
+    return new_column_announce(column_id=article.column_id)
+
+
+@dataclass
+class ColumnAnnouncement:
+    """What `new_column_announce` queued: emails about `article_id` (the digest's newest article)."""
+
+    article_id: int | None = None
+    articles: int = 0
+    recipients: int = 0
+
+
+def new_column_announce(*, column_id: int) -> ColumnAnnouncement:
+    """Announce together every announceable article of the column nobody announced yet: one email
+    per recipient, a digest when there are several. Safe to repeat and to run beside
+    `new_article_announce`: an article another run announced first is left out."""
     with transaction.atomic():
-        article = Article.objects.select_related("column").defer("body", "body_html").filter(pk=article_id).first()
-        if article is None or not is_announceable(article):
-            return 0
-        announcement, created = NewArticleAnnouncement.objects.get_or_create(article=article)
-        if not created:
-            return 0
-        user_ids = list(recipients_of(article.column_id))
-        NewArticleEmail.objects.bulk_create([NewArticleEmail(article=article, user_id=user_id) for user_id in user_ids], batch_size=500, ignore_conflicts=True)
-        announcement.recipients = len(user_ids)
-        announcement.save(update_fields=["recipients"])
-    logger.info("Announced article %s to %s readers", article_id, len(user_ids))
+        # One run per column at a time, so two runs at once cannot split one digest into two.
+        list(Column.objects.select_for_update().filter(pk=column_id).values_list("pk", flat=True))
+        candidates = unannounced_articles().filter(column_id=column_id).select_related("column").defer("body", "body_html").order_by("published_at", "pk")
+        # One by one, so that each article is in exactly one announcement however runs interleave.
+        articles = [article for article in candidates if is_announceable(article) and NewArticleAnnouncement.objects.get_or_create(article=article)[1]]
+        if not articles:
+            return ColumnAnnouncement()
+        lead = articles[-1]
+        queued = queue_emails(lead, articles)
+    logger.info("Announced %s articles of column %s to %s readers", len(articles), column_id, queued)
+    return ColumnAnnouncement(article_id=lead.pk, articles=len(articles), recipients=queued)
+
+
+def queue_emails(lead: Article, articles: list[Article]) -> int:
+    """One email row per recipient about `lead`, which is among `articles`, all just announced; the
+    announcements get one moment, which is what ties a digest's articles together."""
+    user_ids = list(recipients_of(lead.column_id))
+    NewArticleEmail.objects.bulk_create([NewArticleEmail(article=lead, user_id=user_id) for user_id in user_ids], batch_size=500, ignore_conflicts=True)
+    NewArticleAnnouncement.objects.filter(article__in=articles).update(recipients=len(user_ids), created_at=timezone.now())
     return len(user_ids)
+
+
+def announced_with(article: Article) -> list[Article]:
+    """The articles announced together with `article` (itself included), oldest first. Those of a
+    digest share their announcement's created_at and have no emails of their own, which keeps an
+    article announced alone at the same instant out of another's digest."""
+    announced_at = NewArticleAnnouncement.objects.filter(article_id=article.pk).values("created_at")[:1]
+    own_emails = NewArticleEmail.objects.filter(article_id=OuterRef("pk"))
+    return list(
+        Article.objects.filter(column_id=article.column_id, announcement__created_at=announced_at)
+        .filter(Q(pk=article.pk) | ~Exists(own_emails))
+        .select_related("column")
+        .defer("body", "body_html")
+        .order_by("published_at", "pk")
+    )
 
 
 # Unsubscribing
@@ -218,19 +279,28 @@ def claim_batch(*, started, article_id: int | None, size: int, retry: Retry) -> 
 
 
 class Mailer:
-    """Builds each recipient's message; remembers article bodies and memberships per batch."""
+    """Builds each recipient's message; remembers article bodies and digests per batch."""
 
     def __init__(self, connection):
         self.connection = connection
         self.bodies: dict[int, str] = {}
+        self.digests: dict[int, list[Article]] = {}
+
+    def articles_of(self, row: NewArticleEmail) -> list[Article]:
+        """What the row's email tells about, as visible now: its article, or its digest's articles."""
+        if row.article_id not in self.digests:
+            self.digests[row.article_id] = announced_with(row.article) or [row.article]
+        return [article for article in self.digests[row.article_id] if article.is_visible]
 
     def body_html(self, article: Article) -> str:
         if article.pk not in self.bodies:
             self.bodies[article.pk] = Article.objects.values_list("body_html", flat=True).get(pk=article.pk)
         return self.bodies[article.pk]
 
-    def message(self, row: NewArticleEmail, membership: Membership) -> EmailMultiAlternatives:
-        article, user = row.article, row.user
+    def message(self, row: NewArticleEmail, membership: Membership, articles: list[Article]) -> EmailMultiAlternatives:
+        if len(articles) > 1:
+            return self.digest(row, membership, articles)
+        article, user = articles[0], row.user
         reads_in_full = can_read_in_full(user, article)
         content_html = absolutize_html(self.body_html(article) if reads_in_full else article.preview_html)
         context = {
@@ -254,6 +324,33 @@ class Mailer:
             list_id=f"{article.column.slug}.columns",
         )
 
+    def digest(self, row: NewArticleEmail, membership: Membership, articles: list[Article]) -> EmailMultiAlternatives:
+        """Several articles: titles, free previews and links, the same for every reader, so no paid
+        text goes out whoever reads it; each link opens the article as the reader may read it."""
+        column = articles[0].column
+        entries = []
+        for article in articles:
+            preview_html = absolutize_html(article.preview_html)
+            entries.append(
+                {"article": article, "preview_html": preview_html, "preview_text": html_to_text(preview_html), "url": absolute_url(article.get_absolute_url())}
+            )
+        context = {
+            "column": column,
+            "entries": entries,
+            "column_url": absolute_url(column.get_absolute_url()),
+            "settings_url": absolute_url(reverse("members:my-columns")),
+            "unsubscribe_url": unsubscribe_url(membership),
+            "site_name": settings.SITE_NAME,
+        }
+        return automatic_email(
+            "members/email/new_articles",
+            context,
+            row.user.email,
+            unsubscribe_url=context["unsubscribe_url"],
+            connection=self.connection,
+            list_id=f"{column.slug}.columns",
+        )
+
 
 def send_claimed(mailer: Mailer, ids: list[int], report: SendReport) -> None:
     rows = list(
@@ -265,13 +362,14 @@ def send_claimed(mailer: Mailer, ids: list[int], report: SendReport) -> None:
     }
     for row in rows:
         membership = memberships.get((row.article.column_id, row.user_id))
-        if membership is None or not membership.email_new_articles or not row.user.is_active or not row.article.is_visible:
+        articles = mailer.articles_of(row)
+        if membership is None or not membership.email_new_articles or not row.user.is_active or not articles:
             NewArticleEmail.objects.filter(pk=row.pk).update(status=NewArticleEmail.Status.SKIPPED, updated_at=timezone.now())
             report.skipped += 1
             continue
         attempts = row.attempts + 1
         try:
-            mailer.message(row, membership).send()
+            mailer.message(row, membership, articles).send()
         except Exception as error:
             logger.warning("New-article email %s to %s failed (attempt %s): %s", row.article_id, row.user.email, attempts, error)
             mark_failed(NewArticleEmail.objects.filter(pk=row.pk), attempts=attempts, error=error, report=report)

@@ -20,16 +20,18 @@ from django.utils import timezone
 from django_tasks import task
 from django_tasks.base import Task
 
-from articles.models import Article
+from articles.models import Article, Column
 from members.notifications import (
     STALE_CLAIM,
     Retry,
     SendReport,
     announcement_window_start,
-    articles_to_announce,
     batch_size,
-    new_article_announce,
+    columns_to_announce,
+    new_article_announcement,
     new_article_emails_send,
+    new_column_announce,
+    unannounced_articles,
 )
 from members.renewal_reminders import SendOutcome, reminders_to_enqueue, renewal_reminder_send, renewal_reminders_create
 
@@ -65,6 +67,19 @@ def new_article_announce_on_commit(*, article: Article) -> None:
     transaction.on_commit(partial(enqueue_announcement, article_id=article.pk, scheduled_for=scheduled_for), robust=True)
 
 
+def new_column_announce_on_commit(*, column: Column) -> None:
+    """After a column is saved published: its articles that became visible with it (a draft column
+    published) are announced together, after commit, as one digest per reader."""
+    if column.status == Column.Status.PUBLISHED:
+        transaction.on_commit(partial(enqueue_column_announcement, column_id=column.pk), robust=True)
+
+
+def enqueue_column_announcement(*, column_id: int) -> None:
+    # Most saves of a published column have nothing to announce, and then enqueue nothing.
+    if unannounced_articles().filter(column_id=column_id).exists():
+        new_column_announce_task.enqueue(column_id=column_id)
+
+
 def enqueue_announcement(*, article_id: int, scheduled_for: datetime | None) -> None:
     if scheduled_for is None:
         new_article_announce_task.enqueue(article_id=article_id)
@@ -77,15 +92,31 @@ def enqueue_announcement(*, article_id: int, scheduled_for: datetime | None) -> 
 
 @task()
 def new_article_announce_task(*, article_id: int) -> int:
-    """Announce the article if it still should be now (published, visible, not moved later) and
-    enqueue one batch task per settings.NEW_ARTICLE_EMAIL_BATCH recipients, and the sweep. Returns
-    how many were queued: 0 for every task after the first for the same article."""
-    queued = new_article_announce(article_id=article_id)
+    """Announce the article if it still should be now (published, visible, not moved later), with
+    any other article of its column nobody announced yet (then as a digest), and enqueue one batch
+    task per settings.NEW_ARTICLE_EMAIL_BATCH recipients, and the sweep. Returns how many were
+    queued: 0 for every task after the first for the same article."""
+    announced = new_article_announcement(article_id=article_id)
+    enqueue_sending(article_id=announced.article_id, queued=announced.recipients)
+    return announced.recipients
+
+
+@task()
+def new_column_announce_task(*, column_id: int) -> int:
+    """Announce the column's unannounced visible articles together (one email per reader, a digest
+    when there are several) and enqueue their sending as for one article. Returns how many were
+    queued: 0 when another task or the articles' own announced them first."""
+    announced = new_column_announce(column_id=column_id)
+    enqueue_sending(article_id=announced.article_id, queued=announced.recipients)
+    return announced.recipients
+
+
+def enqueue_sending(*, article_id: int | None, queued: int) -> None:
+    """One batch task per settings.NEW_ARTICLE_EMAIL_BATCH emails queued about the article, and the sweep."""
     if queued:
         for _ in range(math.ceil(queued / batch_size())):
             new_article_emails_batch_task.enqueue(article_id=article_id)
         defer(new_article_emails_retry_task, run_after=timezone.now() + SWEEP_AFTER, article_id=article_id)
-    return queued
 
 
 @task()
@@ -99,10 +130,11 @@ def new_article_emails_batch_task(*, article_id: int) -> dict[str, int]:
 
 
 @task()
-def new_article_emails_retry_task(*, article_id: int | None = None) -> dict[str, int]:
-    """Send what is due, of one article or all: pending rows and failed ones whose wait is over,
-    in batches over one connection; what fails again gets the next retry task."""
-    report = new_article_emails_send(article_id=article_id, retry=Retry.WHEN_DUE)
+def new_article_emails_retry_task(*, article_id: int | None = None, at_once: bool = False) -> dict[str, int]:
+    """Send what is due, of one article or all: pending rows and failed ones whose wait is over
+    (every failed one with `at_once`, an editor's "retry now" in admin), in batches over one
+    connection; what fails again gets the next retry task."""
+    report = new_article_emails_send(article_id=article_id, retry=Retry.NOW if at_once else Retry.WHEN_DUE)
     enqueue_retry(report, article_id=article_id)
     return report.counts()
 
@@ -120,11 +152,12 @@ def enqueue_retry(report: SendReport, *, article_id: int | None) -> None:
 
 
 def new_article_emails_run() -> tuple[int, SendReport]:
-    """What the command does: announce what is visible and was missed, send everything queued and
-    retry every failed row at once, and leave what fails again to a retry task."""
+    """What the command does: announce what is visible and was missed (each column's together),
+    send everything queued and retry every failed row at once, and leave what fails again to a
+    retry task."""
     announced = 0
-    for article_id in list(articles_to_announce()):
-        announced += new_article_announce(article_id=article_id)
+    for column_id in list(columns_to_announce()):
+        announced += new_column_announce(column_id=column_id).recipients
     report = new_article_emails_send(retry=Retry.NOW)
     enqueue_retry(report, article_id=None)
     return announced, report
