@@ -77,3 +77,25 @@ def wechat_pay_inside_wechat(app_configs, **kwargs):
             id="members.W030",
         )
     ]
+
+
+# WeChat Pay's APIv3 key is the AES-256-GCM key of every notification and certificate download.
+WECHAT_PAY_API_V3_KEY_BYTES = 32
+
+
+@register("payments")
+def wechat_pay_api_v3_key_length(app_configs, **kwargs):
+    """A key of any other length is first noticed when WeChat Pay's first notification cannot be
+    decrypted: every payment then waits for reconciliation, and certificates cannot be downloaded."""
+    if not settings.WECHAT_PAY_MCH_ID:
+        return []
+    length = len(settings.WECHAT_PAY_API_V3_KEY.encode())
+    if length == WECHAT_PAY_API_V3_KEY_BYTES:
+        return []
+    return [
+        Error(
+            f"DJANGO_WECHAT_PAY_API_V3_KEY is {length} bytes long; WeChat Pay's APIv3 key is exactly {WECHAT_PAY_API_V3_KEY_BYTES}.",
+            hint="Copy the APIv3 key from WeChat Pay's 商户平台 → 账户中心 → API安全 → 设置APIv3密钥 (not the older APIv2 key), or set a new one there.",
+            id="members.E031",
+        )
+    ]
