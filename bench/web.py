@@ -13,6 +13,12 @@ view around it, and the table shows the medians, with the CPU that gunicorn, Pos
 spent per request meanwhile (from /proc: where a page's cost goes). Then, with worker recycling off, every worker
 serves at least 10,000 requests and its resident memory is read.
 
+A third reference row, "bare, stack, signed in", is that empty view asked with the bench member's
+session: the view asks who is signed in, so Django's session and authentication middleware read
+the session's row and the user's, as they do for every page of a signed-in reader. No page of a
+signed-in reader can be faster; the member's article page is that plus the article and the access
+rule.
+
 Search is measured twice: as visitors ask it at 32 connections (their result pages are kept in the
 cache like other pages, articles/page_cache.py), and as a signed-in reader asks it, never kept, one
 request at a time: the latency of a search itself, which the p95 budget is about.
@@ -46,6 +52,8 @@ SEARCH_LATENCY_PAGE = "search, signed in, 1 conn"
 REQUESTS_PER_WORKER = 10_000
 BARE_APP = "bare, no middleware"
 BARE_STACK = "bare, portal stack"
+# The same empty view asking who is signed in: what any page of a signed-in reader costs at least.
+SIGNED_IN_FLOOR = "bare, stack, signed in"
 SEARCH_WORDS = ["变现", "提示词", "模型", "短视频", "工作流", "选题", "复盘", "案例", "入门", "效率"]
 LOAD_RESULT = "BENCH-LOAD "
 PG_URL = "postgres://postgres@127.0.0.1:5432/portal_bench"
@@ -288,6 +296,7 @@ def main() -> int:
         search = [f"/search/?q={urllib.request.quote(word)}" for word in SEARCH_WORDS]
         many = args.connections
         targets = [
+            (SIGNED_IN_FLOOR, ["/bench/bare/signed-in/"], site["cookie"], many),
             ("article, member", [site["article"]], site["cookie"], many),
             ("article, anonymous", [site["article"]], "", many),
             ("home", ["/"], "", many),
@@ -299,6 +308,8 @@ def main() -> int:
         ]
         for _, paths, cookie, _connections in targets:
             check_url(base, paths[0], cookie)
+        if urllib.request.urlopen(urllib.request.Request(base + "/bench/bare/signed-in/", headers={"Cookie": site["cookie"]})).read() != b"yes":
+            raise SystemExit("the bench member is not signed in: the signed-in rows would measure a visitor")
         member_page = urllib.request.urlopen(urllib.request.Request(base + site["article"], headers={"Cookie": site["cookie"]})).read().decode()
         if "paywall" in member_page and 'class="paywall' in member_page:
             raise SystemExit("the member sees the paywall: the benchmark would not measure a full article")

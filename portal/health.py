@@ -53,3 +53,12 @@ def bench_bare(request):
     from django.http import HttpResponse
 
     return HttpResponse(b"ok", content_type="text/plain")
+
+
+def bench_bare_signed_in(request):
+    """The floor under every page of a signed-in reader, beside that ceiling: the same empty view,
+    but it asks who is signed in, as each such page does (the session's row, then the user's).
+    Routed only when DJANGO_BENCH_BARE_VIEW is on."""
+    from django.http import HttpResponse
+
+    return HttpResponse(b"yes" if request.user.is_authenticated else b"no", content_type="text/plain")

@@ -11,7 +11,7 @@ from articles import page_cache
 from articles.sitemaps import SITEMAPS, robots_txt, sitemap_index
 from members.dashboard import column_dashboard_view
 from portal.admin_login import rate_limited_login
-from portal.health import bench_bare, healthz
+from portal.health import bench_bare, bench_bare_signed_in, healthz
 from portal.media import serve_media
 
 handler500 = "portal.errors.server_error"
@@ -40,7 +40,7 @@ urlpatterns = [
 ]
 
 if settings.BENCH_BARE_VIEW:
-    urlpatterns.insert(0, path("bench/bare/", bench_bare))
+    urlpatterns[:0] = [path("bench/bare/", bench_bare), path("bench/bare/signed-in/", bench_bare_signed_in)]
 
 if settings.SERVE_MEDIA:
     prefix = settings.MEDIA_URL.lstrip("/")

@@ -18,6 +18,38 @@ def kept_pages():
     return caches[settings.PAGE_CACHE_ALIAS]
 
 
+def kept_here():
+    """This process's own copy of the kept pages it answers most (settings.PAGE_CACHE_LOCAL_ALIAS):
+    no round trip to the shared cache. Safe for the same reason the shared entries are: they are
+    filed under the content generation, which every process reads from the database."""
+    return caches[settings.PAGE_CACHE_LOCAL_ALIAS]
+
+
+def find(key: str) -> dict | None:
+    """A kept entry: this process's copy, else the shared cache's (then copied here)."""
+    entry = kept_here().get(key)
+    if entry is None:
+        entry = kept_pages().get(key)
+        if entry is not None:
+            keep_here(key, entry)
+    return entry
+
+
+def keep(key: str, entry: dict, seconds: int) -> dict:
+    """File the entry in the shared cache and here for `seconds`; it remembers when it expires, so
+    a later copy here does not outlive it."""
+    entry = {**entry, "expires": time.time() + seconds}
+    kept_pages().set(key, entry, timeout=seconds)
+    keep_here(key, entry)
+    return entry
+
+
+def keep_here(key: str, entry: dict) -> None:
+    seconds = int(entry["expires"] - time.time())
+    if seconds >= 1:
+        kept_here().set(key, entry, timeout=seconds)
+
+
 def enabled() -> bool:
     return settings.PAGE_CACHE_SECONDS > 0
 

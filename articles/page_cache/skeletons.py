@@ -19,7 +19,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import get_language
 
 from articles.page_cache import generation
-from articles.page_cache.entries import enabled, is_plain_page, kept_pages, lifetime, page_key
+from articles.page_cache.entries import enabled, find, is_plain_page, keep, lifetime, page_key
 from articles.page_cache.visitors import MAX_PATH_CHARS, PAGE_PARAMETERS, SHARING_PARAMETERS
 
 CAPTURING_ATTR = "page_cache_capturing"
@@ -56,8 +56,7 @@ def full_article(request, article, render):
         return render(request, article, reads_in_full=True)
     current = generation.current()
     key = page_key("skeleton", request, language=get_language(), generation=current)
-    cache = kept_pages()
-    skeleton = cache.get(key)
+    skeleton = find(key)
     if skeleton is None:
         setattr(request, CAPTURING_ATTR, True)
         try:
@@ -67,7 +66,7 @@ def full_article(request, article, render):
         skeleton = {"content": response.content.decode(response.charset), "content_type": response["Content-Type"]}
         seconds = lifetime(current)
         if is_plain_page(response) and seconds >= 1:
-            cache.set(key, skeleton, timeout=seconds)
+            keep(key, skeleton, seconds)
         response.content = filled(request, skeleton["content"], article.body_html).encode(response.charset)
         return response
     return HttpResponse(filled(request, skeleton["content"], article.body_html), content_type=skeleton["content_type"])

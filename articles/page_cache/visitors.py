@@ -16,18 +16,16 @@ public, max-age=0, s-maxage=PAGE_SHARED_CACHE_SECONDS` (README shows an nginx mi
 
 import functools
 import hashlib
-import time
 
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
-from django.core.cache import caches
 from django.http import HttpResponse, QueryDict
 from django.urls import Resolver404, resolve
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.translation import get_language_from_request
 
 from articles.page_cache import generation
-from articles.page_cache.entries import enabled, is_plain_page, kept_pages, lifetime, page_key
+from articles.page_cache.entries import enabled, find, is_plain_page, keep, lifetime, page_key
 
 # Query parameters a kept page may answer. Anything else (a referral code, say) is rendered afresh.
 PAGE_PARAMETERS = frozenset({"page"})
@@ -97,19 +95,6 @@ def sorted_query(request) -> None:
         request.META = {**request.META, "QUERY_STRING": query}
 
 
-def kept_here():
-    """This process's own copy of the visitor pages it answers most (settings.PAGE_CACHE_LOCAL_ALIAS):
-    no round trip to the shared cache. Safe for the same reason the shared entries are: they are
-    filed under the content generation, which every process reads from the database."""
-    return caches[settings.PAGE_CACHE_LOCAL_ALIAS]
-
-
-def keep_here(key: str, entry: dict) -> None:
-    seconds = int(entry["expires"] - time.time())
-    if seconds >= 1:
-        kept_here().set(key, entry, timeout=seconds)
-
-
 def shared_cache_control(response) -> None:
     patch_cache_control(response, public=True, max_age=0, s_maxage=settings.PAGE_SHARED_CACHE_SECONDS)
 
@@ -132,11 +117,7 @@ class KeptVisitorPagesMiddleware:
         # under the generation that change retires.
         current = generation.current()
         key = page_key("visitor", request, language=get_language_from_request(request), generation=current)
-        entry = kept_here().get(key)
-        if entry is None:
-            entry = kept_pages().get(key)
-            if entry is not None:
-                keep_here(key, entry)
+        entry = find(key)
         if entry is None:
             response = self.get_response(request)
             entry = self.keep(request, response, key, current)
@@ -155,10 +136,7 @@ class KeptVisitorPagesMiddleware:
         content = response.content
         headers = [(name, value) for name, value in response.items() if name.lower() != "etag"]
         etag = f'"{hashlib.md5(content, usedforsecurity=False).hexdigest()}"'
-        entry = {"content": content, "headers": headers, "etag": etag, "expires": time.time() + seconds}
-        kept_pages().set(key, entry, timeout=seconds)
-        keep_here(key, entry)
-        return entry
+        return keep(key, {"content": content, "headers": headers, "etag": etag}, seconds)
 
     @staticmethod
     def answer(request, entry: dict) -> HttpResponse:

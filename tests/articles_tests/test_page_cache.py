@@ -183,12 +183,18 @@ def test_pages_with_a_session_or_unknown_parameters_are_rendered_afresh(client, 
     assert queries_of(client, url)[1] > 0, "a signed-in reader's column page is personal"
 
 
-def test_a_member_reads_the_text_from_the_database_into_a_kept_skeleton(client, settings, column, article):
+@pytest.fixture
+def member_client(client, settings, column):
+    """A member of the column, signed in; the generation is read once a minute, as in production."""
     settings.PAGE_CACHE_GENERATION_SECONDS = 60
     member = make_user()
     make_membership(member, column, days=30)
     client.force_login(member)
-    url = article.get_absolute_url()
+    return client
+
+
+def test_a_member_reads_the_text_from_the_database_into_a_kept_skeleton(member_client, article):
+    client, url = member_client, article.get_absolute_url()
     first = client.get(url).content.decode()
     response, queries = queries_of(client, url)
     body = response.content.decode()
@@ -324,3 +330,21 @@ def test_each_process_answers_its_most_asked_pages_from_its_own_copy_under_the_s
     PageGeneration.objects.update(value=generation.new_generation())
     generation.remembered.read_at -= 61
     assert "本进程副本也跟着换代" in client.get(url).content.decode(), "a new generation retires the local copy too"
+
+
+def test_a_members_skeleton_is_answered_from_this_processs_own_copy_too(member_client, settings, article):
+    client, url = member_client, article.get_absolute_url()
+    client.get(url)
+    caches["default"].clear()  # the shared copy is gone
+    response, queries = queries_of(client, url)
+    assert queries == 3, "the session, the user and the article: no render, this process kept the skeleton"
+    assert all(paragraph in response.content.decode() for paragraph in PAID_PARAGRAPHS)
+    # The local copy holds a skeleton too, never the text.
+    local = caches[settings.PAGE_CACHE_LOCAL_ALIAS]
+    kept = local.get(entries.page_key("skeleton", response.wsgi_request, language="zh-hans", generation=generation.current()))
+    assert kept is not None and hole("body") in kept["content"]
+    assert not any(paragraph in kept["content"] for paragraph in PAID_PARAGRAPHS)
+    Article.objects.filter(pk=article.pk).update(title="本进程骨架也跟着换代")
+    PageGeneration.objects.update(value=generation.new_generation())
+    generation.remembered.read_at -= 61
+    assert "本进程骨架也跟着换代" in client.get(url).content.decode(), "a new generation retires the local skeleton too"
