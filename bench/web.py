@@ -8,7 +8,8 @@ the cache when it answers, then serves the portal with portal/gunicorn.conf.py a
 settings (DJANGO_DEBUG off). The bare view is `/bench/bare/`, a view that returns a constant
 response through the same settings, middleware and gunicorn configuration: the ceiling of this
 machine. wrk (Debian's package) loads each page in turn at --connections concurrent connections,
-in --rounds rounds of "bare view, every page, bare view"; a page's ratio in a round is to the bare
+in --rounds rounds of "bare view, every page, bare view", each started once the server has
+answered what the one before left queued (bench/processes.py); a page's ratio in a round is to the bare
 view around it, and the table shows the medians, with the CPU that gunicorn, PostgreSQL and Redis
 spent per request meanwhile (from /proc: where a page's cost goes). Then, with worker recycling off, every worker
 serves at least 10,000 requests and its resident memory is read.
@@ -42,6 +43,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.processes import CPU_GROUPS, CPU_KEYS, cpu_ticks, rss_mb, wait_until_idle, worker_pids  # noqa: E402
 
 # Ratios to the bare app with no middleware, and p99 at 32 connections (issue 17).
 RATIO_BUDGETS = {"article, member": 0.25, "article, anonymous": 0.60, "home": 0.60, "column": 0.60}
@@ -182,64 +185,15 @@ def wrk(base: str, paths: list[str], *, duration: float, connections: int, cooki
     return result
 
 
-CPU_GROUPS = ("gunicorn", "postgres", "redis")
-CPU_KEYS = tuple(f"cpu_{group}" for group in CPU_GROUPS)
-
-
-def cpu_ticks(master: int) -> dict[str, int]:
-    """CPU time (user + system, in clock ticks) so far of gunicorn's processes, PostgreSQL's and
-    Redis's on this machine: where a page's cost goes, beside its throughput. A process's ticks
-    include those of its children that have ended (cutime, cstime): PostgreSQL's backends and
-    autovacuum workers come and go, and their time would otherwise vanish from the sum."""
-    totals = dict.fromkeys(CPU_GROUPS, 0)
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        command = stat[stat.index("(") + 1 : stat.rindex(")")]
-        fields = stat.rsplit(")", 1)[1].split()
-        if int(entry.name) == master or int(fields[1]) == master:
-            group = "gunicorn"
-        elif command.startswith("postgres"):
-            group = "postgres"
-        elif command.startswith("redis-server"):
-            group = "redis"
-        else:
-            continue
-        totals[group] += sum(int(value) for value in fields[11:15])
-    return totals
-
-
 def measured_wrk(master: int, base: str, paths: list[str], **options) -> dict:
-    """wrk's result with the CPU each group spent per request meanwhile (µs)."""
+    """wrk's result with the CPU each group spent per request meanwhile (µs), measured from an idle server."""
+    wait_until_idle(master)
     before = cpu_ticks(master)
     result = wrk(base, paths, **options)
     after = cpu_ticks(master)
     per_tick = 1e6 / os.sysconf("SC_CLK_TCK") / max(result["requests"], 1)
     result.update({f"cpu_{group}": (after[group] - before[group]) * per_tick for group in CPU_GROUPS})
     return result
-
-
-def worker_pids(master: int) -> list[int]:
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == master:
-                    pids.append(int(entry.name))
-            except (OSError, IndexError, ValueError):
-                continue
-    return pids
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def check_url(base: str, path: str, cookie: str = "") -> None:

@@ -22,7 +22,7 @@ import pytest
 from django.db import connection
 
 from articles.models import Article
-from bench.web import worker_pids
+from bench.processes import worker_pids
 from tests.factories import make_article, make_column
 from tests.helpers import free_port
 from tests.portal_tests.test_two_nodes import static_root  # noqa: F401  (a fixture)
